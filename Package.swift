@@ -1,0 +1,73 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// One module per concern; the `sdetkit` executable is a thin shell over them.
+let package = Package(
+    name: "sdetkit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sdetkit", targets: ["sdetkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Records, canonical JSON, hashing, atomic files, errors.
+        .target(name: "SdetkitCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // config.yaml: model, validation with line numbers, migration.
+        .target(name: "SdetkitConfig", dependencies: [
+            "SdetkitCore", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The only code that touches libgit2.
+        .target(name: "SdetkitGit", dependencies: ["SdetkitCore", "CLibGit2"]),
+        // Content-addressed objects, append-only ledger, SQLite index.
+        .target(name: "SdetkitStore", dependencies: ["SdetkitCore", "CSQLite"]),
+        // The one policy engine: write allowlist, shell allowlist, approvals, audit log.
+        .target(name: "SdetkitPolicy", dependencies: ["SdetkitCore", "SdetkitConfig"]),
+        // Actions, planner, orchestration of a run into a record in the store.
+        .target(name: "SdetkitEngine", dependencies: [
+            "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Repository audit rules, scoring, SARIF.
+        .target(name: "SdetkitAudit", dependencies: ["SdetkitCore", "SdetkitGit", "SdetkitEngine"]),
+        // Template pack: schema, interpolation, runner, pack/verify.
+        .target(name: "SdetkitTemplates", dependencies: [
+            "SdetkitCore", "SdetkitEngine", .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Dashboards and exports from the history index.
+        .target(name: "SdetkitReports", dependencies: ["SdetkitCore", "SdetkitStore", "SdetkitEngine"]),
+        // Demo scenarios: wires every module together.
+        .target(name: "SdetkitDemo", dependencies: [
+            "SdetkitCore", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore",
+        ]),
+        .executableTarget(name: "sdetkit", dependencies: [
+            "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy", "SdetkitEngine",
+            "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitDemo",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SdetkitCoreTests", dependencies: ["SdetkitCore"]),
+        .testTarget(name: "SdetkitConfigTests", dependencies: ["SdetkitConfig"]),
+        .testTarget(name: "SdetkitGitTests", dependencies: ["SdetkitGit"]),
+        .testTarget(name: "SdetkitStoreTests", dependencies: ["SdetkitStore"]),
+        .testTarget(name: "SdetkitPolicyTests", dependencies: ["SdetkitPolicy"]),
+        .testTarget(name: "SdetkitEngineTests", dependencies: ["SdetkitEngine"]),
+        .testTarget(name: "SdetkitAuditTests", dependencies: ["SdetkitAudit"], resources: [.copy("Data")]),
+        .testTarget(name: "SdetkitTemplatesTests", dependencies: ["SdetkitTemplates", "SdetkitAudit", "SdetkitReports"]),
+        .testTarget(name: "SdetkitReportsTests", dependencies: ["SdetkitReports"]),
+        .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo"]),
+    ]
+)

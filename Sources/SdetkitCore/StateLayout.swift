@@ -1,0 +1,37 @@
+/// Where sdetkit keeps its state inside a repository. All paths are absolute; `rel*` are repo-relative.
+public struct StateLayout: Sendable, Hashable {
+    /// Absolute, real path of the repository's work tree root.
+    public let repoRoot: String
+
+    public init(repoRoot: String) { self.repoRoot = repoRoot }
+
+    public static let relState = ".sdetkit"
+    public static let relAgent = ".sdetkit/agent"
+    public static let relConfig = ".sdetkit/agent/config.yaml"
+    public static let relHistory = ".sdetkit/agent/history"
+    public static let relObjects = ".sdetkit/agent/history/objects"
+    public static let relLedger = ".sdetkit/agent/history/ledger.jsonl"
+    public static let relIndex = ".sdetkit/agent/index.sqlite"
+    public static let relAuditLog = ".sdetkit/agent/audit.jsonl"
+    public static let relWorkdir = ".sdetkit/agent/workdir"
+    public static let relCache = ".sdetkit/agent/cache"
+    public static let relTemplateRuns = ".sdetkit/agent/template-runs"
+
+    public func absolute(_ rel: String) -> String { rel.isEmpty ? repoRoot : repoRoot + "/" + rel }
+
+    public var stateDir: String { absolute(Self.relState) }
+    public var agentDir: String { absolute(Self.relAgent) }
+    public var configPath: String { absolute(Self.relConfig) }
+    public var historyDir: String { absolute(Self.relHistory) }
+    public var objectsDir: String { absolute(Self.relObjects) }
+    public var ledgerPath: String { absolute(Self.relLedger) }
+    public var ledgerLockPath: String { absolute(Self.relHistory + "/ledger.lock") }
+    public var indexPath: String { absolute(Self.relIndex) }
+    public var auditLogPath: String { absolute(Self.relAuditLog) }
+    public var workdir: String { absolute(Self.relWorkdir) }
+    public var cacheDir: String { absolute(Self.relCache) }
+    public var templateRunsDir: String { absolute(Self.relTemplateRuns) }
+
+    /// Repo-relative form of an absolute path inside the repository, else nil.
+    public func relative(_ absolutePath: String) -> String? { Path.relative(absolutePath, to: repoRoot) }
+}
