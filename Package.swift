@@ -66,8 +66,10 @@ let package = Package(
         .testTarget(name: "SdetkitPolicyTests", dependencies: ["SdetkitPolicy"]),
         .testTarget(name: "SdetkitEngineTests", dependencies: ["SdetkitEngine"]),
         .testTarget(name: "SdetkitAuditTests", dependencies: ["SdetkitAudit"], resources: [.copy("Data")]),
-        .testTarget(name: "SdetkitTemplatesTests", dependencies: ["SdetkitTemplates", "SdetkitAudit", "SdetkitReports"]),
+        .testTarget(name: "SdetkitTemplatesTests", dependencies: ["SdetkitTemplates", "SdetkitAudit", "SdetkitReports", "SdetkitDemo"]),
         .testTarget(name: "SdetkitReportsTests", dependencies: ["SdetkitReports"]),
         .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo"]),
+        // Black-box tests of the built `sdetkit` binary (exit codes, processes racing on one history).
+        .testTarget(name: "SdetkitCLITests", dependencies: ["SdetkitCore", "sdetkit"]),
     ]
 )

@@ -89,7 +89,7 @@ public enum FileSystem {
         String(decoding: try readBytes(path), as: UTF8.self)
     }
 
-    static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(SdetkitError) {
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(SdetkitError) {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }

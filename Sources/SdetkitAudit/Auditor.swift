@@ -1,0 +1,160 @@
+import Dispatch
+import SdetkitCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs an audit over an ``AuditInput``.
+public enum Auditor {
+    static let defaultContext = ScanContext(profile: .default)
+    static let enterpriseContext = ScanContext(profile: .enterprise)
+
+    /// Below this many files the scan runs on the calling thread.
+    static let parallelThreshold = 48
+    /// Files handed to a worker at a time.
+    static let chunkSize = 8
+
+    /// Audits `input` under `profile`. Deterministic: the same files give the same report.
+    public static func run(_ input: AuditInput, profile: AuditProfile) -> AuditReport {
+        let context = profile == .default ? defaultContext : enterpriseContext
+        var findings = Governance.findings(files: input.files, profile: profile)
+        let scope = input.files.filter { file in
+            !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
+        }
+        let (scanned, filesScanned, bytesScanned) = scan(scope, input: input, context: context)
+        findings += scanned
+        findings.sort(by: Finding.reportOrder)
+        return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
+                           filesScanned: filesScanned, bytesScanned: bytesScanned,
+                           rules: AuditCatalogue.rules(for: profile))
+    }
+
+    /// Scans `files` in parallel (workers pull chunks of files from a shared counter).
+    static func scan(_ files: [AuditFile], input: AuditInput, context: ScanContext) -> ([Finding], Int, Int) {
+        let capacity = AuditCatalogue.contentScanLimit
+        if files.count < parallelThreshold {
+            var acc = Accumulator()
+            let reader = ContentReader(source: input.content, root: input.repoRoot, capacity: capacity)
+            for f in files { scanFile(f, reader: reader, context: context, into: &acc) }
+            return (acc.findings, acc.files, acc.bytes)
+        }
+        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let workers = max(1, min(cpus > 0 ? cpus : 1, 16, (files.count + chunkSize - 1) / chunkSize))
+        let chunks = (files.count + chunkSize - 1) / chunkSize
+        let slots = Slots(count: workers)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var acc = Accumulator()
+            let reader = ContentReader(source: input.content, root: input.repoRoot, capacity: capacity)
+            while true {
+                let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if c >= chunks { break }
+                for i in (c * chunkSize)..<min(files.count, (c + 1) * chunkSize) {
+                    scanFile(files[i], reader: reader, context: context, into: &acc)
+                }
+            }
+            slots.store(w, acc)
+        }
+        var total = Accumulator()
+        for w in 0..<workers {
+            let acc = slots.load(w)
+            total.findings += acc.findings
+            total.files += acc.files
+            total.bytes += acc.bytes
+        }
+        return (total.findings, total.files, total.bytes)
+    }
+
+    struct Accumulator {
+        var findings: [Finding] = []
+        var files = 0
+        var bytes = 0
+    }
+
+    /// One slot per worker, each written by exactly one worker before `concurrentPerform` returns.
+    final class Slots: @unchecked Sendable {
+        private let items: UnsafeMutablePointer<Accumulator>
+        private let count: Int
+
+        init(count: Int) {
+            self.count = count
+            items = UnsafeMutablePointer<Accumulator>.allocate(capacity: count)
+            items.initialize(repeating: Accumulator(), count: count)
+        }
+
+        deinit {
+            items.deinitialize(count: count)
+            items.deallocate()
+        }
+
+        func store(_ i: Int, _ value: Accumulator) { items[i] = value }
+        func load(_ i: Int) -> Accumulator { items[i] }
+    }
+
+    /// File rules (large, binary) and content rules for one tracked file. A file missing on disk is skipped.
+    static func scanFile(_ file: AuditFile, reader: ContentReader, context: ScanContext, into acc: inout Accumulator) {
+        let ext = FileKinds.ext(file.path)
+        let binaryByExtension = FileKinds.binaryExtensions.contains(ext)
+        let media = FileKinds.mediaExtensions.contains(ext)
+        var raw: [RawFinding] = []
+        let found = reader.withContent(file.path, want: { size in
+            if binaryByExtension || media { return 0 }
+            return size > Int64(AuditCatalogue.contentScanLimit) ? AuditCatalogue.binaryProbe : Int(size)
+        }) { size, bytes in
+            acc.files += 1
+            if size > AuditCatalogue.largeFileLimit {
+                raw.append(RawFinding(rule: AuditCatalogue.largeFile, line: nil, normalised: nil,
+                                      message: "File is \(mebibytes(size)) MiB (limit 5 MiB)"))
+            }
+            if binaryByExtension {
+                raw.append(RawFinding(rule: AuditCatalogue.binaryFile, line: nil, normalised: nil,
+                                      message: "Committed binary artifact (.\(ext) file)"))
+                return
+            }
+            if media { return }
+            if Bytes.hasNUL(bytes, probe: AuditCatalogue.binaryProbe) {
+                raw.append(RawFinding(rule: AuditCatalogue.binaryFile, line: nil, normalised: nil,
+                                      message: "Committed binary file (NUL bytes in its first 8 KiB)"))
+                return
+            }
+            guard size <= Int64(AuditCatalogue.contentScanLimit), Int64(bytes.count) == size else { return }
+            acc.bytes += bytes.count
+            FileScanner.scanContent(path: file.path, bytes, context: context, into: &raw)
+        }
+        guard found, !raw.isEmpty else { return }
+        acc.findings += finalise(path: file.path, raw)
+    }
+
+    /// Fingerprints for one file's findings; identical (rule, normalised line) pairs are numbered in line order.
+    static func finalise(path: String, _ raw: [RawFinding]) -> [Finding] {
+        let ordered = raw.enumerated().sorted { a, b in
+            (a.element.line ?? 0, a.offset) < (b.element.line ?? 0, b.offset)
+        }.map(\.element)
+        var occurrences: [[UInt8]: Int] = [:]
+        var out: [Finding] = []
+        out.reserveCapacity(ordered.count)
+        for r in ordered {
+            let fingerprint: String
+            if let normalised = r.normalised {
+                let key = Array(r.rule.id.utf8) + [0] + normalised
+                let n = occurrences[key, default: 0]
+                occurrences[key] = n + 1
+                fingerprint = Fingerprint.line(ruleID: r.rule.id, path: path, normalisedLine: normalised, occurrence: n)
+            } else {
+                fingerprint = Fingerprint.file(ruleID: r.rule.id, path: path)
+            }
+            out.append(Finding(ruleID: r.rule.id, severity: r.rule.severity, path: path, line: r.line,
+                               message: r.message, remediation: r.rule.remediation, fingerprint: fingerprint))
+        }
+        return out
+    }
+
+    static func mebibytes(_ size: Int64) -> String {
+        let tenths = (size * 10 + 512 * 1024) / (1024 * 1024)
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

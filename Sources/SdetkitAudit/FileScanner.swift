@@ -1,0 +1,161 @@
+import SdetkitCore
+
+/// A finding before its fingerprint is computed (fingerprints need every finding of the file).
+struct RawFinding {
+    let rule: AuditRule
+    let line: Int?
+    /// Normalised line text for line findings; nil for file-level ones.
+    let normalised: [UInt8]?
+    let message: String
+}
+
+/// The read-only state shared by every scanning thread.
+struct ScanContext: Sendable {
+    let profile: AuditProfile
+    let matcher: KeywordMatcher
+    let secretRules: [SecretRule]
+    /// Bits of the non-generic secret rules, then of the generic ones (checked last, only if nothing else matched).
+    let specificOrder: [Int]
+    let genericOrder: [Int]
+
+    static let conflictBit: UInt64 = 1 << 62
+    static let allowBit: UInt64 = 1 << 63
+    static let allowMarker = "sdetkit:allow"
+    /// Lines longer than this are matched in overlapping windows around keyword occurrences.
+    static let windowSize = 4096
+    static let windowOverlap = 512
+
+    init(profile: AuditProfile) {
+        self.profile = profile
+        let rules = Array(SecretRule.all.prefix(60))
+        self.secretRules = rules
+        var entries: [(String, Bool, UInt64)] = []
+        for (i, r) in rules.enumerated() {
+            for (kw, cs) in r.keywords { entries.append((kw, cs, UInt64(1) << UInt64(i))) }
+        }
+        entries.append(("<<<<<<<", true, Self.conflictBit))
+        entries.append((">>>>>>>", true, Self.conflictBit))
+        entries.append((Self.allowMarker, false, Self.allowBit))
+        self.matcher = KeywordMatcher(entries)
+        self.specificOrder = rules.indices.filter { !rules[$0].isGeneric }
+        self.genericOrder = rules.indices.filter { rules[$0].isGeneric }
+    }
+}
+
+/// Content rules for one file: secrets, merge-conflict markers and GitHub Actions workflow checks.
+enum FileScanner {
+    static func scanContent(path: String, _ buf: UnsafeBufferPointer<UInt8>, context: ScanContext,
+                            into out: inout [RawFinding]) {
+        context.matcher.scanLines(buf) { start, rawEnd, lineNo, mask in
+            if mask & ScanContext.allowBit != 0 { return }
+            var end = rawEnd
+            if end > start && buf[end - 1] == 0x0D { end -= 1 }
+            let line = UnsafeBufferPointer(rebasing: buf[start..<end])
+            var normalised: [UInt8]?
+            func norm() -> [UInt8] {
+                if let n = normalised { return n }
+                let n = Fingerprint.normalise(line)
+                normalised = n
+                return n
+            }
+            if mask & ScanContext.conflictBit != 0, let marker = conflictMarker(line) {
+                out.append(RawFinding(rule: AuditCatalogue.conflictMarker, line: lineNo, normalised: norm(),
+                                      message: "Unresolved merge-conflict marker '\(marker)'"))
+            }
+            let secretMask = mask & ~(ScanContext.conflictBit | ScanContext.allowBit)
+            guard secretMask != 0 else { return }
+            var windows = LineWindows(line: line, mask: secretMask, matcher: context.matcher)
+            var matchedSpecific = false
+            for order in [context.specificOrder, context.genericOrder] {
+                if matchedSpecific { break }
+                for i in order where secretMask & (UInt64(1) << UInt64(i)) != 0 {
+                    let rule = context.secretRules[i]
+                    if let message = windows.firstMatch(bit: UInt64(1) << UInt64(i), rule: rule, file: buf) {
+                        out.append(RawFinding(rule: rule.rule, line: lineNo, normalised: norm(), message: message))
+                        if !rule.isGeneric { matchedSpecific = true }
+                    }
+                }
+            }
+        }
+        if Workflows.isWorkflow(path) {
+            Workflows.scan(buf, profile: context.profile, into: &out)
+        }
+    }
+
+    /// `<<<<<<<` or `>>>>>>>` at the start of the line followed by a space or the end of the line.
+    static func conflictMarker(_ line: UnsafeBufferPointer<UInt8>) -> String? {
+        guard line.count >= 7 else { return nil }
+        let c = line[0]
+        guard c == UInt8(ascii: "<") || c == UInt8(ascii: ">") else { return nil }
+        for k in 1..<7 where line[k] != c { return nil }
+        if line.count > 7 && line[7] != 0x20 { return nil }
+        return String(repeating: Character(Unicode.Scalar(c)), count: 7)
+    }
+}
+
+/// The text a line's regexes run on: the whole line, or for a very long line (minified code) the overlapping
+/// windows that contain the rule's keywords. Decoded text is cached per window.
+struct LineWindows {
+    let line: UnsafeBufferPointer<UInt8>
+    let matcher: KeywordMatcher
+    var ranges: [Range<Int>] = []
+    var masks: [UInt64] = []
+    var texts: [String?] = []
+
+    init(line: UnsafeBufferPointer<UInt8>, mask: UInt64, matcher: KeywordMatcher) {
+        self.line = line
+        self.matcher = matcher
+        if line.count <= ScanContext.windowSize + ScanContext.windowOverlap {
+            ranges = [0..<line.count]
+            masks = [mask]
+        } else {
+            var start = 0
+            while start < line.count {
+                let r = start..<min(line.count, start + ScanContext.windowSize + ScanContext.windowOverlap)
+                ranges.append(r)
+                masks.append(matcher.mask(of: UnsafeBufferPointer(rebasing: line[r])))
+                start += ScanContext.windowSize
+            }
+        }
+        texts = Array(repeating: nil, count: ranges.count)
+    }
+
+    mutating func firstMatch(bit: UInt64, rule: SecretRule, file: UnsafeBufferPointer<UInt8>) -> String? {
+        for k in ranges.indices where masks[k] & bit != 0 {
+            let text: String
+            if let t = texts[k] {
+                text = t
+            } else {
+                text = String(decoding: UnsafeBufferPointer(rebasing: line[ranges[k]]), as: UTF8.self)
+                texts[k] = text
+            }
+            if let message = rule.match(text, file: file) { return message }
+        }
+        return nil
+    }
+}
+
+/// File kinds by extension.
+enum FileKinds {
+    /// Build artifacts, archives, executables, libraries, bytecode, packages and keystores.
+    static let binaryExtensions: Set<String> = [
+        "exe", "dll", "so", "dylib", "jar", "war", "ear", "aar", "class", "o", "a", "lib", "pyc", "pyo",
+        "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "tar", "zst", "whl", "egg", "iso", "img", "dmg", "pkg",
+        "deb", "rpm", "apk", "ipa", "msi", "wasm", "pdb", "node", "ko", "bin", "jks", "keystore", "p12", "pfx",
+        "nupkg", "gem", "crx", "xpi", "elf",
+    ]
+
+    /// Expected binary formats never reported as committed binaries: images, fonts, audio/video, documents.
+    static let mediaExtensions: Set<String> = [
+        "png", "jpg", "jpeg", "gif", "ico", "icns", "webp", "bmp", "tif", "tiff", "avif", "heic", "psd",
+        "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "m4a", "wav", "ogg", "oga", "webm", "mov", "flac",
+        "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp",
+    ]
+
+    /// The lower-cased extension after the last '.' of the basename ("" when none).
+    static func ext(_ path: String) -> String {
+        let base = Path.basename(path)
+        guard let dot = base.lastIndex(of: "."), dot != base.startIndex else { return "" }
+        return base[base.index(after: dot)...].lowercased()
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// One secret-detection rule. Regexes are compiled once (the catalogue is a `static let`) and shared read-only
+/// between scanning threads (NSRegularExpression is immutable and thread-safe).
+struct SecretRule: Sendable {
+    /// How a match appears in the message.
+    enum Display: Sendable {
+        /// `label: AKIA…[REDACTED]`.
+        case redacted
+        /// The matched text itself (a PEM BEGIN line carries no secret).
+        case header
+        /// The label only.
+        case none
+        /// `label assigned to 'name': abcd…[REDACTED]` (capture group 1 is the name).
+        case named
+    }
+
+    let rule: AuditRule
+    let label: String
+    let keywords: [(String, Bool)]
+    let regexes: [NSRegularExpression]
+    let display: Display
+    let minEntropy: Double?
+    let secretGroup: Int
+    /// Lower-case byte strings the whole file must also contain (checked only after a regex match).
+    let fileMustContain: [[UInt8]]
+    /// The catch-all assignment rule: skipped on a line where a specific rule already matched.
+    let isGeneric: Bool
+
+    /// Default entropy floor for token rules: rejects `ghp_aaaa…`-style dummies.
+    static let defaultMinEntropy = 2.5
+
+    init(_ id: String, _ title: String, _ severity: Severity, label: String, keywords: [(String, Bool)],
+         patterns: [String], display: Display = .redacted, minEntropy: Double? = SecretRule.defaultMinEntropy,
+         secretGroup: Int = 1, fileMustContain: [String] = [], isGeneric: Bool = false, what: String, fix: String) {
+        self.rule = AuditCatalogue.rule(id, title, severity, what, fix, security: true)
+        self.label = label
+        self.keywords = keywords
+        // Patterns are constants covered by a test that every one compiles; a broken one is dropped, not fatal.
+        self.regexes = patterns.compactMap { try? NSRegularExpression(pattern: $0, options: []) }
+        self.display = display
+        self.minEntropy = minEntropy
+        self.secretGroup = display == .header || display == .none ? 0 : secretGroup
+        self.fileMustContain = fileMustContain.map { Array($0.utf8) }
+        self.isGeneric = isGeneric
+    }
+
+    /// The message for the first acceptable match in `text`, or nil.
+    func match(_ text: String, file: UnsafeBufferPointer<UInt8>) -> String? {
+        let ns = text as NSString
+        let range = NSRange(location: 0, length: ns.length)
+        for regex in regexes {
+            for m in regex.matches(in: text, options: [], range: range) {
+                let groupRange = m.numberOfRanges > secretGroup ? m.range(at: secretGroup) : m.range
+                guard groupRange.location != NSNotFound else { continue }
+                let secret = ns.substring(with: groupRange)
+                if display == .redacted || display == .named {
+                    if SecretFilters.isPlaceholder(secret) { continue }
+                    if let floor = minEntropy, SecretFilters.entropy(secret) < floor { continue }
+                }
+                if isGeneric {
+                    let quoteRange = m.numberOfRanges > 2 ? m.range(at: 2) : NSRange(location: NSNotFound, length: 0)
+                    let quoted = quoteRange.location != NSNotFound && quoteRange.length > 0
+                    if !quoted && !SecretFilters.hasDigitAndLetter(secret) { continue }
+                }
+                if !fileMustContain.isEmpty
+                    && !fileMustContain.allSatisfy({ Bytes.contains(file, $0, ignoreCase: true) }) { continue }
+                switch display {
+                case .redacted:
+                    return "\(label) found: \(SecretFilters.redact(secret))"
+                case .header:
+                    return "\(label) found: \(secret)"
+                case .none:
+                    return "\(label) found"
+                case .named:
+                    let name = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound
+                        ? String(ns.substring(with: m.range(at: 1)).prefix(40)) : "value"
+                    return "\(label) assigned to '\(name)': \(SecretFilters.redact(secret))"
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// Heuristics shared by the secret rules.
+enum SecretFilters {
+    /// At most the first 4 characters, then `…[REDACTED]` (nothing shown for values of 8 characters or fewer).
+    static func redact(_ secret: String) -> String {
+        let shown = secret.count > 8 ? String(secret.prefix(4)) : ""
+        return shown + "…[REDACTED]"
+    }
+
+    /// Shannon entropy in bits per byte.
+    static func entropy(_ s: String) -> Double {
+        var counts = [Int](repeating: 0, count: 256)
+        var n = 0
+        for b in s.utf8 {
+            counts[Int(b)] += 1
+            n += 1
+        }
+        guard n > 0 else { return 0 }
+        var h = 0.0
+        let total = Double(n)
+        for c in counts where c > 0 {
+            let p = Double(c) / total
+            h -= p * log2(p)
+        }
+        return h
+    }
+
+    static let placeholderMarkers = [
+        "xxxx", "example", "changeme", "change_me", "change-me", "placeholder", "dummy", "redacted", "your_",
+        "your-", "yourtoken", "yourkey", "yoursecret", "yourpassword", "sample", "****", "abcdefgh", "12345678",
+        "00000000", "${", "{{", "<",
+    ]
+
+    /// Obvious placeholders and documentation values.
+    static func isPlaceholder(_ s: String) -> Bool {
+        let lower = s.lowercased()
+        return placeholderMarkers.contains { lower.contains($0) }
+    }
+
+    static func hasDigitAndLetter(_ s: String) -> Bool {
+        var digit = false, letter = false
+        for b in s.utf8 {
+            if b >= 0x30 && b <= 0x39 { digit = true } else if (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A { letter = true }
+        }
+        return digit && letter
+    }
+}

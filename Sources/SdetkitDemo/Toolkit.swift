@@ -1,0 +1,19 @@
+import SdetkitCore
+import SdetkitEngine
+
+/// Wires every module's actions into one registry: the one used by the CLI, templates, the demo and replay.
+public enum Toolkit {
+    public static func registry() -> ActionRegistry {
+        ActionRegistry.builtin
+    }
+}
+
+/// Re-runs a recorded run the way it was produced.
+public enum Replayer {
+    public static func replay(_ record: RunRecord, in ws: Workspace) async throws -> RunResult {
+        switch record.kind {
+        default:
+            return try await ws.run(task: record.task, dryRun: false)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import SdetkitCore
+import SdetkitGit
+
+/// `git.status {}`: HEAD, branch and changed paths, through libgit2.
+public struct GitStatusAction: AgentAction {
+    public let name = "git.status"
+    public let summary = "Report HEAD, branch, and modified and untracked paths (libgit2)."
+    public init() {}
+
+    public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {
+        do {
+            let repo = try GitRepository.open(workdir: context.repoRoot)
+            let head = try repo.head()
+            let status = try repo.status(includeUntracked: true)
+            // sdetkit's own state is never part of the answer (it changes with every run).
+            let untracked = status.untracked.filter { !Path.isInside($0, StateLayout.relState) }
+            let result: JSONValue = [
+                "head": .optional(head.commit), "branch": .optional(head.branch), "detached": .bool(head.detached),
+                "unborn": .bool(head.unborn), "dirty": .bool(status.isDirty),
+                "modified": .array(status.modified.map { .string($0) }), "untracked": .array(untracked.map { .string($0) }),
+            ]
+            return .succeeded(name, params, head.unborn ? "no commits yet" : "HEAD \(head.commit?.prefix(12) ?? "")",
+                              result: result, outputs: result.objectValue ?? [:])
+        } catch let e as UserFacingError {
+            return .failed(name, params, e.message)
+        } catch {
+            return .failed(name, params, "\(error)")
+        }
+    }
+}

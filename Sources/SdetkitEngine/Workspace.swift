@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import SdetkitConfig
+import SdetkitCore
+import SdetkitGit
+import SdetkitPolicy
+import SdetkitStore
+
+/// A repository with sdetkit's state: config, policy engine, action registry and history store.
+/// Every run — `agent run`, templates, the demo, a server — executes and records through one of these.
+public final class Workspace: Sendable {
+    public let layout: StateLayout
+    public let loaded: LoadedConfig
+    public let registry: ActionRegistry
+    public let store: HistoryStore
+    public let clock: RunClock
+    public let policy: PolicyEngine
+    public let host: String?
+    let logger: Logger
+
+    public var config: AgentConfig { loaded.config }
+
+    public init(layout: StateLayout, loaded: LoadedConfig, registry: ActionRegistry, approval: ApprovalMode, clock: RunClock) {
+        self.layout = layout
+        self.loaded = loaded
+        self.registry = registry
+        self.store = HistoryStore(layout: layout)
+        self.clock = clock
+        self.policy = PolicyEngine(repoRoot: layout.repoRoot,
+                                   settings: PolicySettings(writeAllowlist: loaded.config.safety.writeAllowlist,
+                                                            shellAllowlist: loaded.config.safety.shellAllowlist),
+                                   approval: approval, auditLogPath: layout.auditLogPath, clock: clock)
+        self.host = clock.isReproducible ? nil : Workspace.hostName()
+        self.logger = Logger(label: "sdetkit.engine")
+    }
+
+    /// Finds the repository containing `directory` (as git does) and loads its config.
+    public static func open(from directory: String, registry: ActionRegistry, approval: ApprovalMode,
+                            environment: [String: String]) throws -> Workspace {
+        let root = try repositoryRoot(from: directory)
+        let layout = StateLayout(repoRoot: root)
+        let loaded = try ConfigLoader.load(path: layout.configPath)
+        return Workspace(layout: layout, loaded: loaded, registry: registry, approval: approval,
+                         clock: RunClock(environment: environment))
+    }
+
+    public static func repositoryRoot(from directory: String) throws -> String {
+        let repo = try GitRepository.discover(from: directory)
+        return repo.workdir
+    }
+
+    static func hostName() -> String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count) == 0 else { return nil }
+        return String(cString: buf)
+    }
+
+    /// The repository state a run records (HEAD, branch, dirty).
+    public func repoState() -> RepoState {
+        guard let repo = try? GitRepository.open(workdir: layout.repoRoot) else {
+            return RepoState(head: nil, branch: nil, dirty: false)
+        }
+        return repo.repoState()
+    }
+
+    public func context(dryRun: Bool, outputDir: String?) -> ActionContext {
+        ActionContext(layout: layout, policy: policy, config: config, dryRun: dryRun, clock: clock, outputDir: outputDir,
+                      registry: registry)
+    }
+
+    /// Runs one action by name; an unknown action is a failed outcome, never a crash.
+    public func perform(_ planned: PlannedAction, step: String? = nil, context: ActionContext) async -> ActionResult {
+        guard let action = registry.action(named: planned.action) else {
+            let known = registry.names.joined(separator: ", ")
+            var r = ActionResult.failed(planned.action, planned.params, "unknown action '\(planned.action)'; known actions: \(known)")
+            r.outcome.step = step
+            return r
+        }
+        var result = await action.run(planned.params, in: context)
+        result.outcome.params = action.recordedParams(planned.params)
+        result.outcome.step = step
+        logger.debug("action \(planned.action): ok=\(result.outcome.ok) denied=\(result.outcome.denied) \(result.outcome.reason)")
+        return result
+    }
+
+    // MARK: - agent run
+
+    /// Plans `task`, enforces budgets, executes under policy, and records the run (unless `dryRun`).
+    public func run(task: String, dryRun: Bool) async throws -> RunResult {
+        let started = RunClock.monotonicMillis()
+        let plan = try Planner.plan(task, registry: registry)
+        var steps = [PlanStep(role: "manager", detail: "rule '\(plan.rule)': \(plan.explanation); \(plan.actions.count) action(s)")]
+        var outcomes: [ActionOutcome] = []
+        let budgets = config.budgets
+        let stepsNeeded = plan.actions.count + 2
+        if plan.actions.count > budgets.maxActions || stepsNeeded > budgets.maxSteps {
+            let why = plan.actions.count > budgets.maxActions
+                ? "plan has \(plan.actions.count) actions but budgets.max_actions is \(budgets.maxActions)"
+                : "plan needs \(stepsNeeded) steps but budgets.max_steps is \(budgets.maxSteps)"
+            for p in plan.actions {
+                outcomes.append(ActionOutcome(action: p.action, params: registry.action(named: p.action)?.recordedParams(p.params) ?? p.params,
+                                              ok: false, denied: false, reason: "not run: \(why)"))
+            }
+            steps.append(PlanStep(role: "worker", detail: "nothing executed: \(why)"))
+        } else {
+            let ctx = context(dryRun: dryRun, outputDir: nil)
+            for p in plan.actions {
+                let r = await perform(p, context: ctx)
+                outcomes.append(r.outcome)
+                steps.append(PlanStep(role: "worker", detail: "\(p.action): \(r.outcome.denied ? "denied" : (r.outcome.ok ? "ok" : "failed")) — \(r.outcome.reason)"))
+            }
+        }
+        let status = RunStatus.from(outcomes)
+        steps.append(PlanStep(role: "reviewer", detail: Workspace.review(outcomes, status: status)))
+        let record = RunRecord(kind: "agent.run", task: task, planner: plan.rule, steps: steps, actions: outcomes, status: status,
+                               configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue)
+        if dryRun { return RunResult(record: record, entry: nil, observation: nil) }
+        let notes = await ProviderNotes.collect(for: record, config: config)
+        return try commit(record, startedMillis: started, notes: notes)
+    }
+
+    static func review(_ outcomes: [ActionOutcome], status: RunStatus) -> String {
+        let failed = outcomes.filter { !$0.ok && !$0.denied }.count
+        let denied = outcomes.filter(\.denied).count
+        switch status {
+        case .ok: return "status ok: \(outcomes.count) of \(outcomes.count) action(s) succeeded"
+        case .denied: return "status denied: \(denied) action(s) refused by policy, \(failed) failed"
+        case .failed: return "status failed: \(failed) of \(outcomes.count) action(s) failed"
+        }
+    }
+
+    /// Appends a finished run to the history: object, ledger entry, index.
+    public func commit(_ record: RunRecord, startedMillis: Double, notes: [String] = []) throws -> RunResult {
+        let duration = clock.isReproducible ? 0 : Int((RunClock.monotonicMillis() - startedMillis).rounded())
+        let observation = RunObservation(capturedAt: clock.nowRFC3339(), durationMs: max(0, duration), tool: ToolInfo.versionString,
+                                         host: host, notes: notes)
+        let entry = try store.append(record: record, observation: observation)
+        return RunResult(record: record, entry: entry, observation: observation)
+    }
+}
+
+/// A run as presented by `run --json` and `history show --json`: the record's defining part plus
+/// `hash`, `seq`, and the observed metadata under `observed`.
+public struct RunResult: Sendable {
+    public var record: RunRecord
+    public var entry: LedgerEntry?
+    public var observation: RunObservation?
+
+    public init(record: RunRecord, entry: LedgerEntry?, observation: RunObservation?) {
+        self.record = record
+        self.entry = entry
+        self.observation = observation
+    }
+
+    public var hash: String { entry?.hash ?? record.contentHash }
+
+    public var json: JSONValue {
+        guard case .object(var o) = record.json else { return record.json }
+        o["hash"] = .string(hash)
+        o["seq"] = entry.map { .int($0.seq) } ?? .null
+        o["recorded"] = .bool(entry != nil)
+        if let obs = observation ?? entry?.observation {
+            o["observed"] = [
+                "captured_at": .string(obs.capturedAt), "duration_ms": .int(obs.durationMs), "tool": .string(obs.tool),
+                "host": .optional(obs.host), "notes": .array(obs.notes.map { .string($0) }),
+                "chain": entry.map { .string($0.chain) } ?? .null,
+            ]
+        }
+        return .object(o)
+    }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SdetkitCore
+
+/// The append-only audit log: one canonical JSON object per line, one line per policy decision.
+///
+/// Each line is written with a single `write(2)` on an `O_APPEND` descriptor while holding an exclusive
+/// `flock` on `<log>.lock`, then synced, so lines from concurrent processes never interleave and a
+/// decision is on disk before the action it allows runs. Neither file is opened through a symbolic link
+/// (`O_NOFOLLOW`): a repository cannot redirect the log elsewhere by committing a link.
+struct AuditLog: Sendable {
+    let path: String
+    /// How to name the log in messages without an absolute path.
+    let shownName: String
+
+    /// Appends `line` (without its newline). Returns nil on success, else why it failed.
+    func append(_ entry: JSONValue) -> String? {
+        var bytes = CanonicalJSON.encode(entry)
+        bytes.append(0x0A)
+        do {
+            try FileSystem.createDirectories(Path.dirname(path))
+        } catch {
+            return "cannot write the audit log (\(shownName)): cannot create its directory"
+        }
+        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard lockFD >= 0 else { return failure("cannot open its lock file", errno) }
+        defer { close(lockFD) }
+        while flock(lockFD, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            return failure("cannot lock it", errno)
+        }
+        defer { flock(lockFD, LOCK_UN) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { return failure("cannot open it", errno) }
+        defer { close(fd) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return failure("cannot append", errno)
+            }
+            off += n
+        }
+        #if canImport(Glibc)
+        let synced = fdatasync(fd)
+        #else
+        let synced = fsync(fd)
+        #endif
+        guard synced == 0 else { return failure("cannot sync it", errno) }
+        return nil
+    }
+
+    private func failure(_ what: String, _ code: Int32) -> String {
+        let detail = code == ELOOP ? "it is a symbolic link, which is never followed" : FileSystem.describe(errno: code)
+        return "cannot write the audit log (\(shownName)): \(what): \(detail)"
+    }
+}

@@ -1,0 +1,202 @@
+import Synchronization
+import SdetkitCore
+
+/// The history of runs: immutable content-addressed record objects, an append-only hash-chained ledger,
+/// and a derived SQLite index that is caught up (or rebuilt) automatically.
+///
+/// Safe for concurrent callers: across processes the ledger append holds an exclusive file lock and the
+/// index uses SQLite's own locking; within a process the index connection is guarded by a mutex.
+public final class HistoryStore: Sendable {
+    public let layout: StateLayout
+    let ledger: Ledger
+    let connection = Mutex<SQLiteDatabase?>(nil)
+
+    public init(layout: StateLayout) {
+        self.layout = layout
+        self.ledger = Ledger(path: layout.ledgerPath, lockPath: layout.ledgerLockPath)
+    }
+
+    /// Creates `history/` and `history/objects/` when missing. Returns what it created.
+    @discardableResult
+    public func ensureLayout() throws -> [String] {
+        try FileSystem.createDirectories(layout.objectsDir)
+    }
+
+    public func objectPath(_ hash: String) -> String {
+        "\(layout.objectsDir)/\(hash.prefix(2))/\(hash).json"
+    }
+
+    // MARK: - Writing
+
+    /// Stores the record (if new) and appends a ledger entry for this run. Two identical runs share one
+    /// object and get two entries. The index is updated afterwards; a failure there never loses the run.
+    @discardableResult
+    public func append(record: RunRecord, observation: RunObservation) throws -> LedgerEntry {
+        try ensureLayout()
+        let bytes = record.canonicalBytes
+        let hash = Digest.sha256Hex(bytes)
+        let dir = "\(layout.objectsDir)/\(hash.prefix(2))"
+        if !FileSystem.isDirectory(dir) {
+            try FileSystem.createDirectories(dir)
+            FileSystem.syncDirectory(layout.objectsDir)
+        }
+        try FileSystem.createAtomically(bytes, at: objectPath(hash))
+        let entry = try ledger.append { seq, prev in LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev) }
+        try? withIndex(known: [hash: record]) { _ in }
+        return entry
+    }
+
+    // MARK: - Reading records
+
+    public func recordBytes(hash: String) throws -> [UInt8] {
+        let path = objectPath(hash)
+        guard FileSystem.exists(path) else {
+            throw SdetkitError("record \(hash) is missing from \(StateLayout.relObjects); run 'sdetkit agent history verify'", exit: .integrity)
+        }
+        return try FileSystem.readBytes(path)
+    }
+
+    public func record(hash: String) throws -> RunRecord {
+        let bytes = try recordBytes(hash: hash)
+        guard let json = try? JSONParser.parse(bytes: bytes) else {
+            throw SdetkitError("record \(hash) is not valid JSON; run 'sdetkit agent history verify'", exit: .integrity)
+        }
+        return try RunRecord(json: json)
+    }
+
+    /// Every complete ledger entry, in file order. Malformed lines are skipped (verify reports them).
+    public func ledgerEntries() throws -> [LedgerEntry] {
+        try Ledger.readLines(path: layout.ledgerPath).lines.compactMap { LedgerEntry(line: $0) }
+    }
+
+    public func ledgerEntry(seq: Int) throws -> LedgerEntry? {
+        try ledgerEntries().first { $0.seq == seq }
+    }
+
+    // MARK: - Index
+
+    /// Runs `body` with the index connection after catching the index up with the ledger.
+    public func withIndex<T>(known: [String: RunRecord] = [:], _ body: (SQLiteDatabase) throws -> T) throws -> T {
+        try connection.withLock { conn in
+            if conn == nil { conn = try openIndex() }
+            let db = conn!
+            try catchUp(db, known: known)
+            return try body(db)
+        }
+    }
+
+    func openIndex() throws -> SQLiteDatabase {
+        try FileSystem.createDirectories(layout.agentDir)
+        let db = try SQLiteDatabase(path: layout.indexPath)
+        try db.execute(IndexSchema.create)
+        let stmt = try db.prepare("SELECT value FROM meta WHERE key='schema'")
+        let schema = try stmt.step() ? stmt.string(0) : nil
+        if schema != IndexSchema.version {
+            try db.transaction {
+                try db.execute("DELETE FROM runs; DELETE FROM run_actions; DELETE FROM meta;")
+                try setMeta(db, ["schema": IndexSchema.version, "ledger_offset": "0", "ledger_head": LedgerEntry.genesis, "entries": "0"])
+            }
+        }
+        return db
+    }
+
+    func meta(_ db: SQLiteDatabase) throws -> [String: String] {
+        let s = try db.prepare("SELECT key, value FROM meta")
+        var out: [String: String] = [:]
+        while try s.step() { out[s.string(0)] = s.string(1) }
+        return out
+    }
+
+    func setMeta(_ db: SQLiteDatabase, _ values: [String: String]) throws {
+        let s = try db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+            s.reset()
+            s.bindAll([k, v])
+            try s.run()
+        }
+    }
+
+    /// Brings the index up to the ledger: appends new entries, or rebuilds when the ledger no longer
+    /// continues what the index saw (rewritten, truncated, or a different file).
+    func catchUp(_ db: SQLiteDatabase, known: [String: RunRecord], force: Bool = false) throws {
+        let size = Int(FileSystem.fileSize(layout.ledgerPath) ?? 0)
+        if !force, let m = try? meta(db), Int(m["ledger_offset"] ?? "") == size { return }
+        try db.transaction {
+            let m = try meta(db)
+            var offset = Int(m["ledger_offset"] ?? "0") ?? 0
+            var head = m["ledger_head"] ?? LedgerEntry.genesis
+            var entries = Int(m["entries"] ?? "0") ?? 0
+            if !force && offset == size { return }
+            var (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: force || size < offset ? 0 : offset)
+            let continues = !force && size >= offset && (lines.first.flatMap { LedgerEntry(line: $0) }?.prev ?? head) == head
+            if !continues {
+                try db.execute("DELETE FROM runs; DELETE FROM run_actions;")
+                (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: 0)
+                offset = 0
+                head = LedgerEntry.genesis
+                entries = 0
+            }
+            let writer = try IndexSchema.Writer(db: db)
+            var cache = known
+            var chainOK = continues ? (m["chain_ok"] ?? "1") == "1" : true
+            var problem = continues ? (m["first_problem"] ?? "") : ""
+            func flag(_ p: String) { if chainOK { problem = p }; chainOK = false }
+            for line in lines {
+                guard let entry = LedgerEntry(line: line) else { flag("malformed ledger line after entry \(entries)"); continue }
+                // Incremental integrity: every entry is checked once, when it is indexed.
+                if entry.prev != head || entry.computedChain != entry.chain || entry.seq != entries + 1 {
+                    flag("ledger chain breaks at sequence \(entry.seq)")
+                }
+                let record: RunRecord
+                if let r = cache[entry.hash] {
+                    record = r
+                } else if let bytes = try? recordBytes(hash: entry.hash), let json = try? JSONParser.parse(bytes: bytes),
+                          let r = try? RunRecord(json: json) {
+                    if Digest.sha256Hex(bytes) != entry.hash { flag("record of sequence \(entry.seq) does not match its hash") }
+                    record = r
+                    if cache.count < 4096 { cache[entry.hash] = r }
+                } else {
+                    flag("record of sequence \(entry.seq) is missing or unreadable")
+                    record = RunRecord(kind: "unknown", task: "(record missing)", planner: "none", steps: [], actions: [],
+                                       status: .failed, configDigest: "", repo: RepoState(head: nil, branch: nil, dirty: false),
+                                       provider: "none")
+                }
+                try writer.insert(entry: entry, record: record)
+                head = entry.chain
+                entries += 1
+            }
+            try setMeta(db, ["ledger_offset": String(end), "ledger_head": head, "entries": String(entries),
+                             "chain_ok": chainOK ? "1" : "0", "first_problem": problem])
+        }
+    }
+
+    /// Drops and rebuilds the index from ledger + records. Returns the number of entries indexed.
+    @discardableResult
+    public func reindex() throws -> Int {
+        try connection.withLock { conn in
+            if conn == nil { conn = try openIndex() }
+            try catchUp(conn!, known: [:], force: true)
+            return Int(try meta(conn!)["entries"] ?? "0") ?? 0
+        }
+    }
+
+    /// Integrity as maintained incrementally by the index: every ledger entry's chain link and every
+    /// record's hash were checked once, when indexed. Cheap at any history size; `verify()` re-checks all.
+    public func integrity() throws -> (verified: Bool, entries: Int, head: String, problem: String?) {
+        try withIndex { db in
+            let m = try meta(db)
+            let ok = (m["chain_ok"] ?? "1") == "1"
+            return (ok, Int(m["entries"] ?? "0") ?? 0, m["ledger_head"] ?? LedgerEntry.genesis, ok ? nil : m["first_problem"])
+        }
+    }
+
+    /// What the index last recorded (entries, head), without catching up. Nil when there is no index yet.
+    public func indexedState() -> (entries: Int, head: String)? {
+        guard FileSystem.exists(layout.indexPath) else { return nil }
+        return try? connection.withLock { conn -> (Int, String)? in
+            if conn == nil { conn = try openIndex() }
+            let m = try meta(conn!)
+            return (Int(m["entries"] ?? "0") ?? 0, m["ledger_head"] ?? LedgerEntry.genesis)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SdetkitCore
+
+/// The append-only ledger file (`history/ledger.jsonl`): one canonical-JSON entry per line.
+/// Appends happen under an exclusive file lock, in one write, followed by fdatasync.
+struct Ledger {
+    let path: String
+    let lockPath: String
+
+    /// Appends the entry built by `make(nextSeq, prevChain)` under the lock; returns it.
+    /// A torn final line (a crash mid-append, never acknowledged) is cut off first.
+    func append(_ make: (Int, String) -> LedgerEntry) throws -> LedgerEntry {
+        let lock = try FileLock(path: lockPath)
+        defer { withExtendedLifetime(lock) {} }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SdetkitError.io("cannot open ledger", path: path, errno: errno) }
+        defer { close(fd) }
+        let (last, validLength) = try Ledger.lastLine(fd: fd, path: path)
+        var seq = 1
+        var prev = LedgerEntry.genesis
+        if let last {
+            guard let entry = LedgerEntry(line: last[...]) else {
+                throw SdetkitError("ledger \(path): last entry is not valid; run 'sdetkit agent history verify'", exit: .integrity)
+            }
+            seq = entry.seq + 1
+            prev = entry.chain
+        }
+        let entry = make(seq, prev)
+        var bytes = entry.line
+        bytes.append(0x0A)
+        if ftruncate(fd, off_t(validLength)) != 0 { throw SdetkitError.io("cannot repair", path: path, errno: errno) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + off, bytes.count - off, off_t(validLength + off)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                _ = ftruncate(fd, off_t(validLength))
+                throw SdetkitError.io("cannot append to", path: path, errno: e)
+            }
+            off += n
+        }
+        guard fdatasync(fd) == 0 else { throw SdetkitError.io("cannot sync", path: path, errno: errno) }
+        return entry
+    }
+
+    /// The last complete line (without newline) and the length of the file up to and including it.
+    static func lastLine(fd: Int32, path: String) throws -> ([UInt8]?, Int) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SdetkitError.io("cannot stat", path: path, errno: errno) }
+        let size = Int(st.st_size)
+        if size == 0 { return (nil, 0) }
+        var tail: [UInt8] = []
+        var pos = size
+        let chunk = 8192
+        // Read backwards until the region holds the last newline plus the one before it (or the file start).
+        while pos > 0 {
+            let start = max(0, pos - chunk)
+            var buf = [UInt8](repeating: 0, count: pos - start)
+            let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(start)) }
+            guard n == buf.count else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
+            tail = buf + tail
+            pos = start
+            let newlines = tail.indices.filter { tail[$0] == 0x0A }
+            if newlines.count >= 2 || (pos == 0) { break }
+        }
+        // `tail` covers bytes [pos, size).
+        guard let lastNL = tail.lastIndex(of: 0x0A) else { return (nil, 0) }  // only a torn line
+        let validLength = pos + lastNL + 1
+        let before = tail[..<lastNL].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return (Array(tail[before..<lastNL]), validLength)
+    }
+
+    /// Every complete line, with its byte offset after the newline. An unterminated final line is ignored.
+    static func readLines(path: String, from offset: Int = 0) throws -> (lines: [ArraySlice<UInt8>], end: Int) {
+        guard FileSystem.exists(path) else { return ([], 0) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
+        defer { close(fd) }
+        if offset > 0 { lseek(fd, off_t(offset), SEEK_SET) }
+        let bytes = try FileSystem.readAll(fd: fd, path: path)
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var end = 0
+        bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            while i < buf.count {
+                if buf[i] == 0x0A {
+                    if i > start { lines.append(bytes[start..<i]) }
+                    start = i + 1
+                    end = i + 1
+                }
+                i += 1
+            }
+        }
+        return (lines, offset + end)
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import SdetkitCore
+import SdetkitDemo
+import SdetkitEngine
+import SdetkitStore
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List, show, verify, replay and export recorded runs.",
+        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recorded runs, newest first (from the index).")
+        @Option(help: "At most N runs.") var limit = 20
+        @Option(help: "Only runs with this status: ok, failed or denied.") var status: String?
+        @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be ≥ 0") }
+            if let status, RunStatus(rawValue: status) == nil {
+                throw ValidationError("--status must be ok, failed or denied, got '\(status)'")
+            }
+        }
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let runs = try store.list(limit: limit, status: status)
+            if output.json { return Output.json(.array(runs.map(\.json))) }
+            if runs.isEmpty { return Output.line("no runs recorded yet; try 'sdetkit agent run health-check'") }
+            Output.line("SEQ     CAPTURED              STATUS  HASH          TASK")
+            for r in runs {
+                Output.line(Output.pad(String(r.seq), 8) + Output.pad(r.capturedAt, 22) + Output.pad(r.status, 8)
+                            + Output.pad(String(r.hash.prefix(12)), 14) + Display.oneLine(r.task, max: 60))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One run: its record and observed metadata. REF is a sequence number, a hash, or a hash prefix (≥ 7).")
+        @Argument(help: "Sequence number, hash, or unique hash prefix.") var ref: String
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let run = try store.resolve(ref)
+            let record = try store.record(hash: run.hash)
+            let entry = try store.ledgerEntry(seq: run.seq)
+            let result = RunResult(record: record, entry: entry, observation: entry?.observation)
+            if output.json { return Output.json(result.json) }
+            Output.line("seq \(run.seq)  \(run.capturedAt)  \(record.status.rawValue)  \(record.kind)")
+            Output.line("hash   \(run.hash)")
+            Output.line("task   \(Display.oneLine(record.task, max: 200))")
+            Output.line("repo   \(record.repo.branch ?? "(no branch)") @ \(record.repo.head ?? "(no commit)")\(record.repo.dirty ? " (dirty)" : "")")
+            for s in record.steps { Output.line("  [\(s.role)] \(s.detail)") }
+            for a in record.actions {
+                Output.line("  \(a.denied ? "DENIED" : (a.ok ? "ok    " : "FAILED")) \(Output.pad(a.action, 12)) \(a.reason)")
+            }
+            for art in record.artifacts { Output.line("  artifact \(art.path) sha256:\(art.sha256.prefix(12))") }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every record hash and the ledger chain; exit 3 naming each problem.")
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let report = try store.verify()
+            if output.json {
+                Output.json(report.json)
+            } else if report.ok {
+                Output.line("history verified: \(report.entries) entries, \(report.records) records, head \(report.head.prefix(16))")
+            } else {
+                for p in report.problems { Output.stderr("sdetkit: integrity: [\(p.kind)] \(p.detail)\n") }
+                Output.stderr("sdetkit: error: history verification failed with \(report.problems.count) problem(s)\n")
+            }
+            if !report.ok { throw RunExit.integrity }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-run a recorded run on the current repo; exit 0 if the content hash matches, 1 (naming what differs) if not.")
+        @Argument(help: "Sequence number, hash, or unique hash prefix.") var ref: String
+        @Flag(help: "Grant approval, as 'run --approve'.") var approve = false
+        @OptionGroup var output: JSONFlag
+
+        func run() async throws {
+            let ws = try CLI.workspace(approve: approve)
+            let original = try ws.store.resolve(ref)
+            let record = try ws.store.record(hash: original.hash)
+            let replayed = try await Replayer.replay(record, in: ws)
+            let differences = RecordDiff.paths(record.json, replayed.record.json)
+            let same = replayed.hash == original.hash
+            if output.json {
+                Output.json(["original": .string(original.hash), "replayed": .string(replayed.hash), "match": .bool(same),
+                             "seq": replayed.entry.map { .int($0.seq) } ?? .null,
+                             "differences": .array(differences.map { .string($0) })])
+            } else if same {
+                Output.line("replay of run \(original.seq) matches: \(original.hash)")
+            } else {
+                Output.line("replay of run \(original.seq) differs: \(original.hash.prefix(12)) → \(replayed.hash.prefix(12))")
+                for d in differences { Output.line("  differs: \(d)") }
+            }
+            if !same { throw RunExit.failed }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export every run for audits: csv (RFC 4180, formula-safe), json or jsonl; streamed from the index.")
+        @Option(help: "csv, json or jsonl.") var format: ExportFormat = .csv
+        @Option(help: "Output file, or - for stdout (written atomically).") var output = "-"
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            if output == "-" {
+                try store.export(format: format) { Output.write(1, $0) }
+            } else {
+                let writer = try AtomicStreamWriter(path: Output.absolute(output))
+                try store.export(format: format) { try writer.write($0) }
+                try writer.commit()
+            }
+        }
+    }
+
+    struct Reindex: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild the SQLite index from the ledger and records.")
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let n = try store.reindex()
+            if output.json { return Output.json(["entries": .int(n)]) }
+            Output.line("index rebuilt: \(n) entries")
+        }
+    }
+}
+
+extension ExportFormat: ExpressibleByArgument {}
+
+enum Display {
+    /// A single display line: newlines shown as ⏎, cut at `max` characters.
+    static func oneLine(_ s: String, max: Int) -> String {
+        let flat = String(s.map { $0 == "\n" || $0 == "\r" ? "⏎" : $0 })
+        return flat.count > max ? String(flat.prefix(max - 1)) + "…" : flat
+    }
+}

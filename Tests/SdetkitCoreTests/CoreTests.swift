@@ -1,0 +1,78 @@
+import XCTest
+@testable import SdetkitCore
+
+final class CSVTests: XCTestCase {
+    func testRFC4180QuotingAndCRLF() {
+        XCTAssertEqual(CSV.row(["a", "b,c", "say \"hi\"", "two\nlines"]), "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n")
+    }
+
+    func testFormulaNeutralisation() {
+        for lead in ["=", "+", "-", "@", "\t", "\r"] {
+            XCTAssertTrue(CSV.neutralise(lead + "X").hasPrefix("'"), lead)
+        }
+        XCTAssertEqual(CSV.neutralise("plain"), "plain")
+        XCTAssertEqual(CSV.row(["=HYPERLINK(\"http://x\",\"y\")"]), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\r\n")
+    }
+}
+
+final class ClockTests: XCTestCase {
+    func testSourceDateEpochPinsTime() {
+        let c = RunClock(environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        XCTAssertTrue(c.isReproducible)
+        XCTAssertEqual(c.nowRFC3339(), "2023-11-14T22:13:20Z")
+        XCTAssertFalse(RunClock(environment: ["SOURCE_DATE_EPOCH": "soon"]).isReproducible)
+    }
+
+    func testDateRoundTrip() {
+        for t: Int64 in [0, 951_782_400, 1_700_000_000, 4_102_444_800] {
+            XCTAssertEqual(RunClock.parse(RunClock.rfc3339(epochSeconds: t)), t)
+        }
+        XCTAssertEqual(RunClock.parse("2023-11-14"), 1_699_920_000)
+        XCTAssertNil(RunClock.parse("2023-13-01"))
+    }
+}
+
+final class FileSystemTests: XCTestCase {
+    func testAtomicWriteReplacesAndLeavesNoTemp() throws {
+        let dir = "/tmp/sdetkit-core-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(dir)
+        try FileSystem.writeAtomically("one", to: dir + "/f")
+        try FileSystem.writeAtomically("two", to: dir + "/f")
+        XCTAssertEqual(try FileSystem.readString(dir + "/f"), "two")
+        XCTAssertEqual(FileSystem.list(dir), ["f"])
+        XCTAssertTrue(try FileSystem.createAtomically(Array("x".utf8), at: dir + "/o"))
+        XCTAssertFalse(try FileSystem.createAtomically(Array("y".utf8), at: dir + "/o"), "objects are never replaced")
+        XCTAssertEqual(try FileSystem.readString(dir + "/o"), "x")
+    }
+
+    func testStreamWriterWithoutCommitLeavesNothing() throws {
+        let dir = "/tmp/sdetkit-core-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(dir)
+        do {
+            let w = try AtomicStreamWriter(path: dir + "/out.csv")
+            try w.write(Array("partial".utf8))
+        }
+        XCTAssertEqual(FileSystem.list(dir), [])
+        let w = try AtomicStreamWriter(path: dir + "/out.csv")
+        try w.write(Array("full".utf8))
+        try w.commit()
+        XCTAssertEqual(try FileSystem.readString(dir + "/out.csv"), "full")
+    }
+
+    func testPathContainmentIsComponentWise() {
+        XCTAssertTrue(Path.isInside("docs/a.md", "docs"))
+        XCTAssertFalse(Path.isInside("docs-private/a.md", "docs"))
+        XCTAssertEqual(Path.relative("/r/a/b", to: "/r"), "a/b")
+        XCTAssertNil(Path.relative("/rx/a", to: "/r"))
+    }
+
+    func testRecordHashIgnoresObservedData() {
+        let r = RunRecord(kind: "agent.run", task: "t", planner: "none", steps: [], actions: [], status: .ok,
+                          configDigest: "c", repo: RepoState(head: "h", branch: "main", dirty: false), provider: "none")
+        XCTAssertEqual(r.contentHash, Digest.sha256Hex(CanonicalJSON.encode(r.json)))
+        XCTAssertEqual(try RunRecord(json: r.json), r)
+        var r2 = r
+        r2.task = "u"
+        XCTAssertNotEqual(r.contentHash, r2.contentHash)
+    }
+}

@@ -1,0 +1,187 @@
+import Dispatch
+import XCTest
+@testable import SdetkitCore
+@testable import SdetkitStore
+
+final class HistoryStoreTests: XCTestCase {
+    var root = ""
+    var store: HistoryStore!
+
+    override func setUpWithError() throws {
+        root = "/tmp/sdetkit-store-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(root + "/.sdetkit/agent")
+        store = HistoryStore(layout: StateLayout(repoRoot: root))
+    }
+
+    func record(_ task: String, status: RunStatus = .ok) -> RunRecord {
+        RunRecord(kind: "agent.run", task: task, planner: "none", steps: [], actions: [
+            ActionOutcome(action: "fs.read", params: ["path": "x"], ok: status == .ok, denied: status == .denied, reason: "r"),
+        ], status: status, configDigest: "cfg", repo: RepoState(head: "abc", branch: "main", dirty: false), provider: "none")
+    }
+
+    func observation(_ t: Int64 = 1_700_000_000) -> RunObservation {
+        RunObservation(capturedAt: RunClock.rfc3339(epochSeconds: t), durationMs: 3, tool: "sdetkit test", host: nil)
+    }
+
+    @discardableResult
+    func appendSome(_ n: Int) throws -> [LedgerEntry] {
+        try (0..<n).map { try store.append(record: record("task \($0 % 3)", status: $0 % 4 == 3 ? .failed : .ok), observation: observation()) }
+    }
+
+    var ledgerPath: String { root + "/.sdetkit/agent/history/ledger.jsonl" }
+
+    func ledgerLines() throws -> [String] {
+        try FileSystem.readString(ledgerPath).split(separator: "\n").map(String.init)
+    }
+
+    func writeLedger(_ lines: [String]) throws {
+        try FileSystem.writeAtomically(lines.joined(separator: "\n") + "\n", to: ledgerPath)
+    }
+
+    func kinds() throws -> Set<String> { Set(try store.verify().problems.map(\.kind)) }
+
+    func testIdenticalRunsShareAnObjectAndGetTwoEntries() throws {
+        let a = try store.append(record: record("same"), observation: observation())
+        let b = try store.append(record: record("same"), observation: observation(1_700_000_100))
+        XCTAssertEqual(a.hash, b.hash)
+        XCTAssertEqual([a.seq, b.seq], [1, 2])
+        XCTAssertEqual(b.prev, a.chain)
+        XCTAssertTrue(FileSystem.exists(store.objectPath(a.hash)))
+        XCTAssertEqual(Digest.sha256Hex(try FileSystem.readBytes(store.objectPath(a.hash))), a.hash)
+        XCTAssertEqual(try ledgerLines().count, 2)
+        XCTAssertTrue(try store.verify().ok)
+    }
+
+    func testListNewestFirstWithStatusFilterAndResolve() throws {
+        let entries = try appendSome(8)
+        let listed = try store.list(limit: 3)
+        XCTAssertEqual(listed.map(\.seq), [8, 7, 6])
+        XCTAssertEqual(try store.list(limit: 100, status: "failed").map(\.seq), [8, 4])
+        XCTAssertEqual(try store.resolve("5").seq, 5)
+        let unique = try store.append(record: record("unique"), observation: observation())
+        XCTAssertEqual(try store.resolve(String(unique.hash.prefix(8))).hash, unique.hash)
+        XCTAssertThrowsError(try store.resolve("abc"))  // too short for a prefix, not a seq
+        XCTAssertThrowsError(try store.resolve("999"))
+        XCTAssertEqual(entries.count, 8)
+    }
+
+    func testIndexIsRebuiltWhenDeletedAndCaughtUpWhenBehind() throws {
+        try appendSome(5)
+        for name in FileSystem.list(root + "/.sdetkit/agent") where name.hasPrefix("index.sqlite") {
+            FileSystem.remove(root + "/.sdetkit/agent/" + name)
+        }
+        let fresh = HistoryStore(layout: StateLayout(repoRoot: root))
+        XCTAssertEqual(try fresh.count(), 5)
+        // Another process appends: this store's index catches up on the next query.
+        let other = HistoryStore(layout: StateLayout(repoRoot: root))
+        try other.append(record: record("from elsewhere"), observation: observation())
+        XCTAssertEqual(try fresh.list(limit: 1).first?.task, "from elsewhere")
+        XCTAssertEqual(try fresh.reindex(), 6)
+    }
+
+    func testVerifyDetectsAnEditedRecord() throws {
+        let e = try appendSome(3)[1]
+        let path = store.objectPath(e.hash)
+        chmod(path, 0o644)
+        let text = try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X")
+        try FileSystem.writeAtomically(text, to: path)
+        XCTAssertEqual(try kinds(), ["edited-record"])
+    }
+
+    func testVerifyDetectsAMissingRecord() throws {
+        let e = try appendSome(3)[2]
+        FileSystem.remove(store.objectPath(e.hash))
+        XCTAssertEqual(try kinds(), ["missing-record"])
+    }
+
+    func testVerifyDetectsAnExtraRecord() throws {
+        try appendSome(2)
+        let extra = record("never appended")
+        let path = store.objectPath(extra.contentHash)
+        try FileSystem.createDirectories(Path.dirname(path))
+        try FileSystem.writeAtomically(extra.canonicalBytes, to: path)
+        XCTAssertEqual(try kinds(), ["extra-record"])
+    }
+
+    func testVerifyDetectsARemovedEntry() throws {
+        try appendSome(5)
+        var lines = try ledgerLines()
+        lines.remove(at: 2)
+        try writeLedger(lines)
+        XCTAssertTrue(try kinds().isSuperset(of: ["removed-entry", "broken-chain"]))
+    }
+
+    func testVerifyDetectsReorderedEntries() throws {
+        try appendSome(5)
+        var lines = try ledgerLines()
+        lines.swapAt(2, 3)
+        try writeLedger(lines)
+        XCTAssertTrue(try kinds().isSuperset(of: ["reordered-entries", "broken-chain"]))
+    }
+
+    func testVerifyDetectsAnInsertedEntry() throws {
+        try appendSome(4)
+        var lines = try ledgerLines()
+        lines.insert(lines[1], at: 2)
+        try writeLedger(lines)
+        XCTAssertTrue(try kinds().contains("inserted-entry"))
+    }
+
+    func testVerifyDetectsAnEditedEntry() throws {
+        try appendSome(3)
+        var lines = try ledgerLines()
+        lines[1] = lines[1].replacingOccurrences(of: "\"duration_ms\":3", with: "\"duration_ms\":4")
+        try writeLedger(lines)
+        XCTAssertEqual(try kinds(), ["edited-entry", "broken-chain"])
+    }
+
+    func testVerifyDetectsATruncatedTailThroughTheIndex() throws {
+        try appendSome(4)
+        _ = try store.count()  // index has seen 4 entries
+        var lines = try ledgerLines()
+        lines.removeLast()
+        try writeLedger(lines)
+        XCTAssertTrue(try HistoryStore(layout: StateLayout(repoRoot: root)).verify().problems.map(\.kind).contains("truncated-ledger"))
+    }
+
+    func testTornFinalLineIsIgnoredAndRepairedOnAppend() throws {
+        try appendSome(2)
+        try FileSystem.appendDurably(Array("{\"seq\":3,\"hash\":\"to".utf8), to: ledgerPath)
+        XCTAssertEqual(try store.ledgerEntries().count, 2)
+        let e = try store.append(record: record("after crash"), observation: observation())
+        XCTAssertEqual(e.seq, 3)
+        XCTAssertTrue(try store.verify().ok)
+    }
+
+    func testConcurrentAppendsFromManyThreadsLoseNothing() throws {
+        let layout = StateLayout(repoRoot: root)
+        let shared = HistoryStore(layout: layout)
+        let records = (0..<5).map { record("t\($0)") }
+        let obs = observation()
+        DispatchQueue.concurrentPerform(iterations: 40) { i in
+            // Half share one store instance, half use their own: both must be safe.
+            let s = i % 2 == 0 ? shared : HistoryStore(layout: layout)
+            _ = try? s.append(record: records[i % 5], observation: obs)
+        }
+        let report = try store.verify()
+        XCTAssertTrue(report.ok, "\(report.problems)")
+        XCTAssertEqual(report.entries, 40)
+        XCTAssertEqual(try store.count(), 40)
+        XCTAssertEqual(Set(try store.ledgerEntries().map(\.seq)), Set(1...40))
+    }
+
+    func testExportCSVIsRFC4180AndNeutralisesFormulas() throws {
+        try store.append(record: record("=HYPERLINK(\"x\")"), observation: observation())
+        try store.append(record: record("a, \"b\"\nc"), observation: observation())
+        var out: [UInt8] = []
+        try store.export(format: .csv) { out += $0 }
+        let text = String(decoding: out, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("seq,captured_at,hash,status,task,"))
+        XCTAssertTrue(text.contains(",\"'=HYPERLINK(\"\"x\"\")\","))
+        XCTAssertTrue(text.contains("\"a, \"\"b\"\"\nc\""))
+        XCTAssertEqual(text.components(separatedBy: "\r\n").count, 4)  // header + 2 rows + trailing empty
+        var json: [UInt8] = []
+        try store.export(format: .json) { json += $0 }
+        XCTAssertEqual(try JSONParser.parse(bytes: json).arrayValue?.count, 2)
+    }
+}
