@@ -59,6 +59,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmark helper: synthetic histories and repositories, built through the library (scripts/bench.sh).
+        .executableTarget(name: "sdetkit-bench", dependencies: ["SdetkitCore", "SdetkitStore"]),
+
         .testTarget(name: "SdetkitCoreTests", dependencies: ["SdetkitCore"]),
         .testTarget(name: "SdetkitConfigTests", dependencies: ["SdetkitConfig"]),
         .testTarget(name: "SdetkitGitTests", dependencies: ["SdetkitGit"]),

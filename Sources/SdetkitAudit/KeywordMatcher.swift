@@ -1,7 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The keyword pre-filter: one pass over a file finds, per line, which rules' keywords occur.
 ///
-/// Every byte pair is looked up (ASCII-lower-cased) in a 64 Ki-entry table of keyword prefixes; only on a hit are
-/// the few keywords of that bucket compared. Only lines with a keyword go on to the (far slower) regexes.
+/// Every byte pair is tested against an 8 KiB bitset of keyword prefixes (all ASCII case variants); only on a
+/// hit is the bucket of that (lower-cased) pair looked up and its few keywords compared. Line boundaries and
+/// numbers are computed afterwards, only around hits. Only lines with a keyword go on to the (slower) regexes.
 struct KeywordMatcher: Sendable {
     struct Keyword: Sendable {
         /// As written (compared exactly when case-sensitive).
@@ -14,7 +21,9 @@ struct KeywordMatcher: Sendable {
     }
 
     let keywords: [Keyword]
-    /// Bucket number + 1 for each lower-cased byte pair; 0 when no keyword starts with that pair.
+    /// One bit per raw byte pair (`first | second << 8`) that starts some keyword, in any ASCII case.
+    let pairBits: [UInt64]
+    /// Bucket number + 1 for each lower-cased byte pair (`first << 8 | second`); 0 when no keyword starts with it.
     let bucketOfPair: [UInt8]
     let buckets: [[Int]]
 
@@ -23,10 +32,16 @@ struct KeywordMatcher: Sendable {
         return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
+    static func caseVariants(_ b: UInt8) -> [UInt8] {
+        let lower = lowerTable[Int(b)]
+        return lower >= 0x61 && lower <= 0x7A ? [lower, lower & ~0x20] : [b]
+    }
+
     /// `entries`: (keyword, case-sensitive, bit). Keywords need at least 2 bytes; shorter ones are ignored.
     init(_ entries: [(String, Bool, UInt64)]) {
         var keywords: [Keyword] = []
         var bucketOfPair = [UInt8](repeating: 0, count: 65_536)
+        var pairBits = [UInt64](repeating: 0, count: 1_024)
         var buckets: [[Int]] = []
         for (text, caseSensitive, bit) in entries {
             let bytes = Array(text.utf8)
@@ -40,60 +55,77 @@ struct KeywordMatcher: Sendable {
             }
             buckets[Int(bucketOfPair[pair]) - 1].append(keywords.count)
             keywords.append(Keyword(bytes: bytes, lowered: lowered, caseSensitive: caseSensitive, bit: bit))
+            for a in Self.caseVariants(bytes[0]) {
+                for b in Self.caseVariants(bytes[1]) {
+                    let raw = Int(a) | Int(b) << 8
+                    pairBits[raw >> 6] |= UInt64(1) << UInt64(raw & 63)
+                }
+            }
         }
         self.keywords = keywords
+        self.pairBits = pairBits
         self.bucketOfPair = bucketOfPair
         self.buckets = buckets
     }
 
-    /// Calls `visit(lineStart, lineEnd, lineNumber, mask)` for each line (end excludes the '\n') whose mask of
-    /// keyword bits is non-zero. Line numbers are 1-based.
-    func scanLines(_ buf: UnsafeBufferPointer<UInt8>, _ visit: (Int, Int, Int, UInt64) -> Void) {
-        guard let base = buf.baseAddress, buf.count > 0 else { return }
+    /// Keyword occurrences: (offset, bits), in offset order.
+    func hits(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [(Int, UInt64)]) {
+        out.removeAll(keepingCapacity: true)
+        guard let base = buf.baseAddress, buf.count > 1 else { return }
         let n = buf.count
+        let raw = UnsafeRawPointer(base)
         Self.lowerTable.withUnsafeBufferPointer { lower in
-            bucketOfPair.withUnsafeBufferPointer { pairs in
-                var line = 1
-                var lineStart = 0
-                var mask: UInt64 = 0
-                var i = 0
-                let last = n - 1
-                while i < last {
-                    let b = base[i]
-                    if b == 0x0A {
-                        if mask != 0 { visit(lineStart, i, line, mask); mask = 0 }
-                        line += 1
-                        lineStart = i + 1
+            pairBits.withUnsafeBufferPointer { bits in
+                bucketOfPair.withUnsafeBufferPointer { pairs in
+                    var i = 0
+                    let last = n - 1
+                    while i < last {
+                        let k = Int(raw.loadUnaligned(fromByteOffset: i, as: UInt16.self).littleEndian)
+                        if bits[k >> 6] & (UInt64(1) << UInt64(k & 63)) != 0 {
+                            let bucket = pairs[Int(lower[k & 0xFF]) << 8 | Int(lower[k >> 8])]
+                            if bucket != 0 {
+                                let m = matchBucket(Int(bucket) - 1, base, i, n, lower)
+                                if m != 0 { out.append((i, m)) }
+                            }
+                        }
                         i += 1
-                        continue
                     }
-                    let bucket = pairs[Int(lower[Int(b)]) << 8 | Int(lower[Int(base[i + 1])])]
-                    if bucket != 0 { mask |= matchBucket(Int(bucket) - 1, base, i, n, lower) }
-                    i += 1
-                }
-                if base[last] == 0x0A {
-                    if mask != 0 { visit(lineStart, last, line, mask) }
-                } else if mask != 0 {
-                    visit(lineStart, n, line, mask)
                 }
             }
+        }
+    }
+
+    /// Calls `visit(lineStart, lineEnd, lineNumber, mask)` for each line (end excludes the '\n') whose mask of
+    /// keyword bits is non-zero, in line order. Line numbers are 1-based.
+    func scanLines(_ buf: UnsafeBufferPointer<UInt8>, _ visit: (Int, Int, Int, UInt64) -> Void) {
+        var found: [(Int, UInt64)] = []
+        hits(buf, into: &found)
+        guard !found.isEmpty, let base = buf.baseAddress else { return }
+        let n = buf.count
+        var line = 1
+        var counted = 0  // newlines before `counted` are included in `line`
+        var k = 0
+        while k < found.count {
+            let at = found[k].0
+            line += Bytes.countNewlines(base, from: counted, to: at)
+            var start = at
+            while start > 0 && base[start - 1] != 0x0A { start -= 1 }
+            let end = Bytes.indexOfNewline(base, from: at, to: n)
+            var mask: UInt64 = 0
+            while k < found.count && found[k].0 < end {
+                mask |= found[k].1
+                k += 1
+            }
+            visit(start, end, line, mask)
+            counted = at
         }
     }
 
     /// The mask of keyword bits occurring anywhere in `buf` (no line splitting).
     func mask(of buf: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        guard let base = buf.baseAddress, buf.count > 1 else { return 0 }
-        let n = buf.count
-        var mask: UInt64 = 0
-        Self.lowerTable.withUnsafeBufferPointer { lower in
-            bucketOfPair.withUnsafeBufferPointer { pairs in
-                for i in 0..<(n - 1) {
-                    let bucket = pairs[Int(lower[Int(base[i])]) << 8 | Int(lower[Int(base[i + 1])])]
-                    if bucket != 0 { mask |= matchBucket(Int(bucket) - 1, base, i, n, lower) }
-                }
-            }
-        }
-        return mask
+        var found: [(Int, UInt64)] = []
+        hits(buf, into: &found)
+        return found.reduce(0) { $0 | $1.1 }
     }
 
     @inline(__always)
@@ -146,11 +178,24 @@ enum Bytes {
 
     static func hasNUL(_ buf: UnsafeBufferPointer<UInt8>, probe: Int) -> Bool {
         let n = min(buf.count, probe)
-        var i = 0
-        while i < n {
-            if buf[i] == 0 { return true }
+        guard n > 0, let base = buf.baseAddress else { return false }
+        return memchr(base, 0, n) != nil
+    }
+
+    /// Number of '\n' bytes in base[from..<to].
+    static func countNewlines(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        var count = 0
+        var i = from
+        while i < to {
+            count &+= base[i] == 0x0A ? 1 : 0
             i += 1
         }
-        return false
+        return count
+    }
+
+    /// Offset of the first '\n' at or after `from`, or `to` when there is none.
+    static func indexOfNewline(_ base: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        guard from < to, let p = memchr(base + from, 0x0A, to - from) else { return to }
+        return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
     }
 }

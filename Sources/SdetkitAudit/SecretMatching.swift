@@ -61,7 +61,9 @@ struct SecretRule: Sendable {
                 if isGeneric {
                     let quoteRange = m.numberOfRanges > 2 ? m.range(at: 2) : NSRange(location: NSNotFound, length: 0)
                     let quoted = quoteRange.location != NSNotFound && quoteRange.length > 0
-                    if !quoted && !SecretFilters.hasDigitAndLetter(secret) { continue }
+                    if !quoted && (!SecretFilters.hasDigitAndLetter(secret) || SecretFilters.isCodeIdentifier(secret)) {
+                        continue
+                    }
                 }
                 if !fileMustContain.isEmpty
                     && !fileMustContain.allSatisfy({ Bytes.contains(file, $0, ignoreCase: true) }) { continue }
@@ -119,6 +121,21 @@ enum SecretFilters {
     static func isPlaceholder(_ s: String) -> Bool {
         let lower = s.lowercased()
         return placeholderMarkers.contains { lower.contains($0) }
+    }
+
+    /// snake_case or SCREAMING_SNAKE_CASE names (`SHA256_DIGEST_LENGTH`, `relative_token_line_plus1`): an
+    /// underscore and no '_'-separated part mixing upper- and lower-case letters.
+    static func isCodeIdentifier(_ s: String) -> Bool {
+        guard s.utf8.contains(UInt8(ascii: "_")) else { return false }
+        for part in s.utf8.split(separator: UInt8(ascii: "_")) {
+            var upper = false, lower = false
+            for b in part {
+                if b >= 0x41 && b <= 0x5A { upper = true } else if b >= 0x61 && b <= 0x7A { lower = true }
+                else if !(b >= 0x30 && b <= 0x39) { return false }
+            }
+            if upper && lower { return false }
+        }
+        return true
     }
 
     static func hasDigitAndLetter(_ s: String) -> Bool {

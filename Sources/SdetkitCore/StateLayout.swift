@@ -17,6 +17,10 @@ public struct StateLayout: Sendable, Hashable {
     public static let relCache = ".sdetkit/agent/cache"
     public static let relTemplateRuns = ".sdetkit/agent/template-runs"
 
+    /// sdetkit's own output areas: writes inside them need no approval (they still need the allowlist,
+    /// to which the engine always adds the template-runs directory).
+    public static let approvalFreeRoots = [relWorkdir, relTemplateRuns]
+
     public func absolute(_ rel: String) -> String { rel.isEmpty ? repoRoot : repoRoot + "/" + rel }
 
     public var stateDir: String { absolute(Self.relState) }

@@ -1,10 +1,13 @@
 import SdetkitCore
 import SdetkitEngine
+import SdetkitAudit
 
 /// Wires every module's actions into one registry: the one used by the CLI, templates, the demo and replay.
 public enum Toolkit {
     public static func registry() -> ActionRegistry {
-        ActionRegistry.builtin
+        var r = ActionRegistry.builtin
+        for a in RepoAuditAction.actions { r.register(a) }
+        return r
     }
 }
 

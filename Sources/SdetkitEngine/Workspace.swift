@@ -29,11 +29,18 @@ public final class Workspace: Sendable {
         self.store = HistoryStore(layout: layout)
         self.clock = clock
         self.policy = PolicyEngine(repoRoot: layout.repoRoot,
-                                   settings: PolicySettings(writeAllowlist: loaded.config.safety.writeAllowlist,
+                                   settings: PolicySettings(writeAllowlist: Workspace.effectiveWriteAllowlist(loaded.config),
                                                             shellAllowlist: loaded.config.safety.shellAllowlist),
                                    approval: approval, auditLogPath: layout.auditLogPath, clock: clock)
         self.host = clock.isReproducible ? nil : Workspace.hostName()
         self.logger = Logger(label: "sdetkit.engine")
+    }
+
+    /// The configured write allowlist plus sdetkit's template output area, which templates always need.
+    public static func effectiveWriteAllowlist(_ config: AgentConfig) -> [String] {
+        var list = config.safety.writeAllowlist
+        if !list.contains(StateLayout.relTemplateRuns) { list.append(StateLayout.relTemplateRuns) }
+        return list
     }
 
     /// Finds the repository containing `directory` (as git does) and loads its config.

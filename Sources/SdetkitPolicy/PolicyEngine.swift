@@ -125,9 +125,9 @@ public final class PolicyEngine: Sendable {
             return Self.deny(rel, "'\(shown)' is not inside a write-allowlisted directory (\(list))")
         }
         let inside = "allowed: inside write-allowlisted '\(Display.text(admitting.entry))'"
-        if Path.isInside(rel, StateLayout.relWorkdir) {
-            return WriteDecision(allowed: true, resolvedRelativePath: rel, needsApproval: false,
-                                 approval: .notRequired, reason: inside + " (the workdir needs no approval)")
+        if let root = StateLayout.approvalFreeRoots.first(where: { Path.isInside(rel, $0) }) {
+            return WriteDecision(allowed: true, resolvedRelativePath: rel, needsApproval: false, approval: .notRequired,
+                                 reason: inside + " (\(root == StateLayout.relWorkdir ? "the workdir" : "sdetkit's template output area") needs no approval)")
         }
         let question = "Allow \(Display.text(action)) to write '\(shown)' (outside \(StateLayout.relWorkdir))?"
         let (state, why) = approve(key: "write\u{0}" + rel, question: question)

@@ -162,30 +162,18 @@ final class GitWorkTreeTests: XCTestCase {
         do { _ = try repo.trackedFiles() } catch { XCTAssertFalse(error.message.isEmpty) }
     }
 
-    /// 4,000 tracked files: trackedFiles stays fast (no per-file object lookups); discover+head+status is cheap.
-    func testPerformanceOnManyFiles() throws {
+    /// 4,000 tracked files are listed from the index, sorted, with no per-file lookups failing.
+    /// (Timings live in scripts/bench.sh, not in tests.)
+    func testManyTrackedFiles() throws {
         let fx = try GitFixture()
         try fx.initRepo()
         for d in 0..<40 {
             for f in 0..<100 { try fx.write("d\(d)/f\(f).txt", "file \(d)/\(f)\n") }
         }
         try fx.commitAll("many")
-        let repo = try GitRepository.discover(from: fx.root)
-        _ = try repo.trackedFiles()
-        var t0 = RunClock.monotonicMillis()
-        let files = try repo.trackedFiles()
-        let trackedMs = RunClock.monotonicMillis() - t0
+        let files = try GitRepository.discover(from: fx.root).trackedFiles()
         XCTAssertEqual(files.count, 4000)
         XCTAssertEqual(files.first?.path, "d0/f0.txt")
-
-        t0 = RunClock.monotonicMillis()
-        let r = try GitRepository.discover(from: fx.path("d3"))
-        _ = try r.head()
-        let st = try r.status()
-        let statusMs = RunClock.monotonicMillis() - t0
-        XCTAssertFalse(st.isDirty)
-        print("trackedFiles(4000): \(trackedMs) ms; discover+head+status(4000): \(statusMs) ms")
-        XCTAssertLessThan(trackedMs, 500)
-        XCTAssertLessThan(statusMs, 2000)
+        XCTAssertFalse(try GitRepository.discover(from: fx.path("d3")).status().isDirty)
     }
 }

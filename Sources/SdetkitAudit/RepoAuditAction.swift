@@ -1,0 +1,149 @@
+import SdetkitCore
+import SdetkitEngine
+import SdetkitGit
+
+/// `repo.audit {profile, format, output, changed_since, baseline, fail_on}`: audits the repository.
+/// With `output`, the rendered report is written (through policy) into the run's output directory,
+/// or the workdir. With `fail_on: <severity>`, the action fails when a finding at or above it exists.
+public struct RepoAuditAction: AgentAction {
+    public let name = "repo.audit"
+    public let summary = "Audit the repository (governance, secrets, large/binary files, conflict markers, CI risks)."
+    public init() {}
+
+    public static var actions: [any AgentAction] { [RepoAuditAction()] }
+
+    public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {
+        Self.execute(params, in: context).0
+    }
+
+    /// Runs the audit; returns the action result and, when it ran, the report.
+    public static func execute(_ params: JSONValue, in context: ActionContext,
+                               baseline preloaded: Set<String>? = nil) -> (ActionResult, AuditReport?) {
+        let name = "repo.audit"
+        let profileName = params["profile"]?.stringValue ?? "default"
+        guard let profile = AuditProfile(rawValue: profileName) else {
+            return (.failed(name, params, "repo.audit: profile must be default or enterprise, got '\(profileName)'"), nil)
+        }
+        let format = params["format"]?.stringValue ?? "json"
+        guard ["json", "sarif", "md"].contains(format) else {
+            return (.failed(name, params, "repo.audit: format must be json, sarif or md, got '\(format)'"), nil)
+        }
+        var gate: Severity?
+        if let f = params["fail_on"]?.stringValue, !f.isEmpty {
+            guard let s = Severity(rawValue: f) else {
+                return (.failed(name, params, "repo.audit: fail_on must be critical, high, medium, low or info, got '\(f)'"), nil)
+            }
+            gate = s
+        }
+        let changedSince = params["changed_since"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        var report: AuditReport
+        do {
+            let repo = try GitRepository.open(workdir: context.repoRoot)
+            report = Auditor.run(try Auditor.input(from: repo, changedSince: changedSince), profile: profile)
+            if let preloaded {
+                report = Baseline.filter(report, baseline: preloaded)
+            } else if let b = params["baseline"]?.stringValue, !b.isEmpty {
+                let decision = context.policy.checkRead(path: b, action: name)
+                guard decision.allowed, let rel = decision.resolvedRelativePath else {
+                    return (.denied(name, params, decision.reason, approval: decision.approval), nil)
+                }
+                report = Baseline.filter(report, baseline: try Baseline.load(path: context.layout.absolute(rel)))
+            }
+        } catch let e as UserFacingError {
+            return (.failed(name, params, e.message), nil)
+        } catch {
+            return (.failed(name, params, "\(error)"), nil)
+        }
+        let counts = report.counts
+        var result: [String: JSONValue] = [
+            "profile": .string(profile.rawValue), "score": .number(report.score), "findings": .int(report.findings.count),
+            "files_scanned": .int(report.filesScanned),
+            "report_sha256": .string(Digest.sha256Hex(CanonicalJSON.encode(report.json))),
+        ]
+        for s in Severity.allCases { result[s.rawValue] = .int(counts[s] ?? 0) }
+        if let changedSince { result["changed_since"] = .string(changedSince) }
+        var outputs = result
+        var artifacts: [Artifact] = []
+        var approval = ApprovalState.notRequired
+        if let output = params["output"]?.stringValue, !output.isEmpty {
+            let dir = context.outputDir ?? StateLayout.relWorkdir
+            let bytes = render(report, format: format)
+            switch PolicedFiles.write(bytes, to: Path.join(dir, output), name: "audit-\(format)", action: name, in: context) {
+            case .written(let art, let a):
+                artifacts.append(art)
+                approval = a
+                result["report"] = .string(art.path)
+                outputs["path"] = .string(art.path)
+            case .wouldWrite(let rel, let a):
+                approval = a
+                outputs["path"] = .string(rel)
+            case .denied(let reason, let a):
+                return (.denied(name, params, reason, approval: a), report)
+            case .failed(let reason, let a):
+                return (.failed(name, params, reason, approval: a), report)
+            }
+        }
+        let summary = "score \(report.scoreText)/10, \(report.findings.count) finding(s)"
+        if let gate, let worst = report.worstSeverity, worst >= gate {
+            let hits = report.findings.filter { $0.severity >= gate }.count
+            return (ActionResult(outcome: ActionOutcome(action: name, params: params, ok: false, denied: false,
+                reason: "\(summary); \(hits) at or above '\(gate.rawValue)' (fail_on)", approval: approval, result: .object(result)),
+                outputs: outputs, artifacts: artifacts), report)
+        }
+        return (.succeeded(name, params, summary, approval: approval, result: .object(result), outputs: outputs, artifacts: artifacts), report)
+    }
+
+    public static func render(_ report: AuditReport, format: String) -> [UInt8] {
+        switch format {
+        case "sarif": return Array(report.sarif().prettyPrinted().utf8)
+        case "md": return Array(report.markdown().utf8)
+        default: return Array(report.json.prettyPrinted().utf8)
+        }
+    }
+}
+
+/// `sdetkit agent audit`: one audit, recorded in the history like any run (kind `audit`).
+public enum AuditRun {
+    public struct Options: Sendable {
+        public var profile: String
+        public var changedSince: String?
+        /// Fingerprints of a baseline report the user gave on the command line, and that file's digest.
+        public var baseline: (fingerprints: Set<String>, sha256: String)?
+        public var failOn: String?
+
+        public init(profile: String, changedSince: String?, baseline: (fingerprints: Set<String>, sha256: String)?, failOn: String?) {
+            self.profile = profile
+            self.changedSince = changedSince
+            self.baseline = baseline
+            self.failOn = failOn
+        }
+
+        var params: JSONValue {
+            var o: [String: JSONValue] = ["profile": .string(profile)]
+            if let changedSince { o["changed_since"] = .string(changedSince) }
+            if let baseline { o["baseline_sha256"] = .string(baseline.sha256) }
+            if let failOn { o["fail_on"] = .string(failOn) }
+            return .object(o)
+        }
+
+        var task: String {
+            "audit --profile \(profile)" + (changedSince.map { " --changed-since \($0)" } ?? "")
+                + (baseline.map { " --baseline sha256:\($0.sha256.prefix(12))" } ?? "") + (failOn.map { " --fail-on \($0)" } ?? "")
+        }
+    }
+
+    public static func perform(_ options: Options, in ws: Workspace) throws -> (AuditReport?, RunResult) {
+        let started = RunClock.monotonicMillis()
+        let (result, report) = RepoAuditAction.execute(options.params, in: ws.context(dryRun: false, outputDir: nil),
+                                                       baseline: options.baseline?.fingerprints)
+        let outcomes = [result.outcome]
+        let status = RunStatus.from(outcomes)
+        let record = RunRecord(kind: "audit", task: options.task, planner: "audit",
+                               steps: [PlanStep(role: "manager", detail: "audit with profile \(options.profile)"),
+                                       PlanStep(role: "worker", detail: "repo.audit: \(result.outcome.reason)"),
+                                       PlanStep(role: "reviewer", detail: "status \(status.rawValue)")],
+                               actions: outcomes, status: status, configDigest: ws.config.digest, repo: ws.repoState(),
+                               provider: ws.config.provider.type.rawValue)
+        return (report, try ws.commit(record, startedMillis: started))
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Benchmarks (release build). Prints medians of several runs for the figures the issues ask for.
+# Usage: bash scripts/bench.sh [quick|full]    (full adds 1M-run dashboards and the 100k-file/1 GB audit)
+# Needs: hyperfine (apt-get install hyperfine), git, python3. Scratch data goes to ${BENCH_DIR:-/tmp/sdetkit-bench}.
+set -euo pipefail
+mode=${1:-quick}
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${BENCH_DIR:-/tmp/sdetkit-bench}
+command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install -y hyperfine)" >&2; exit 2; }
+bash "$here/scripts/install-deps.sh"
+swift build -c release --package-path "$here" --product sdetkit >&2
+swift build -c release --package-path "$here" --product sdetkit-bench >&2
+bin=$(swift build -c release --package-path "$here" --show-bin-path)
+sk="$bin/sdetkit"
+rm -rf "$work" && mkdir -p "$work"
+export GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
+
+median() { # hyperfine JSON -> median ms
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % (r["median"]*1000))' "$1"
+}
+bench() { # name runs command...
+  local name=$1 runs=$2; shift 2
+  hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/h.json" "$@" >/dev/null 2>&1
+  printf '%-58s %10s ms\n' "$name" "$(median "$work/h.json")"
+}
+rss() { # command... -> peak RSS in MB
+  /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
+}
+new_repo() {
+  rm -rf "$1" && mkdir -p "$1" && git -C "$1" init -q -b main && echo "# bench" > "$1/README.md" \
+    && git -C "$1" add -A && git -C "$1" commit -qm init
+}
+
+echo "sdetkit benchmarks ($mode) on $(nproc) cores; medians of hyperfine runs"
+echo
+small="$work/small"; new_repo "$small"; (cd "$small" && "$sk" agent init >/dev/null)
+cd "$small"
+bench "sdetkit agent --help" 30 "$sk agent --help"
+bench "agent run (one fs.write action, durable)" 30 "$sk agent run 'action fs.write {\"path\":\".sdetkit/agent/workdir/b.txt\",\"content\":\"x\"}'"
+
+for n in 10000 100000; do
+  h="$work/h$n"; new_repo "$h"
+  "$bin/sdetkit-bench" history "$h" "$n" >/dev/null
+  hd="$work/hd$n"; new_repo "$hd"
+  "$bin/sdetkit-bench" history "$hd" "$n" --distinct >/dev/null
+  cd "$h"; "$sk" agent history list --limit 1 >/dev/null
+  bench "history list --limit 10 @ $n runs" 20 "$sk agent history list --limit 10"
+  bench "history export --format csv @ $n runs" 5 "$sk agent history export --format csv --output $work/out.csv"
+  printf '%-58s %10s MB\n' "history export peak RSS @ $n runs" "$(rss "$sk" agent history export --format csv --output "$work/out.csv")"
+  cd "$hd"; "$sk" agent history list --limit 1 >/dev/null
+  hyperfine -N --warmup 1 --runs 5 --export-json "$work/h.json" "$sk agent history verify" >/dev/null 2>&1
+  ms=$(median "$work/h.json")
+  printf '%-58s %10s ms  (%s records/s)\n' "history verify @ $n distinct records" "$ms" "$(python3 -c "print(int($n/($ms/1000)))")"
+  cd "$h"
+  for f in json md html csv; do
+    bench "dashboard build --format $f @ $n runs" 5 "$sk agent dashboard build --format $f --output $work/dash.$f"
+  done
+done
+
+if [ "$mode" = full ]; then
+  h="$work/h1m"; new_repo "$h"
+  "$bin/sdetkit-bench" history "$h" 1000000 >/dev/null
+  cd "$h"; "$sk" agent history list --limit 1 >/dev/null
+  for f in json md html csv; do
+    bench "dashboard build --format $f @ 1000000 runs" 3 "$sk agent dashboard build --format $f --output $work/dash.$f"
+  done
+  printf '%-58s %10s MB\n' "dashboard build --format csv peak RSS @ 1M runs" "$(rss "$sk" agent dashboard build --format csv --output "$work/dash.csv")"
+fi
+
+# Audit and demo on a ~4,000-file repository (synthetic source tree) and on a 3-file repository.
+mid="$work/r4000"
+python3 "$here/scripts/make-synthetic-repo.py" "$mid" --files 4000 --total-mb 40 >/dev/null
+cd "$mid"
+bench "agent audit @ 4000 files" 5 "$sk agent audit --output $work/audit.json"
+bench "agent demo @ 4000 files" 5 --prepare "rm -rf $mid/.sdetkit" "$sk agent demo"
+three="$work/r3"; new_repo "$three"; echo "MIT" > "$three/LICENSE"; echo "x" > "$three/main.py"
+git -C "$three" add -A && git -C "$three" commit -qm three
+cd "$three"
+bench "agent demo @ 3 files" 10 --prepare "rm -rf $three/.sdetkit" "$sk agent demo"
+
+if [ "$mode" = full ]; then
+  big="$work/r100k"
+  python3 "$here/scripts/make-synthetic-repo.py" "$big" --files 100000 --total-mb 1024 >/dev/null
+  cd "$big"
+  mb=$(du -sm --exclude=.git . | cut -f1)
+  hyperfine -N --warmup 1 --runs 3 --export-json "$work/h.json" "$sk agent audit --output $work/audit.json" >/dev/null 2>&1
+  ms=$(median "$work/h.json")
+  printf '%-58s %10s ms  (%s MB/s over %s MB)\n' "agent audit @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")" "$mb"
+  hyperfine --warmup 1 --runs 3 --export-json "$work/h.json" \
+    "git grep -c -i -E 'AKIA|ghp_|xox[bpar]-|sk_live_|PRIVATE KEY|password|secret|token' -- ." >/dev/null 2>&1 || true
+  ms=$(median "$work/h.json")
+  printf '%-58s %10s ms  (%s MB/s)\n' "git grep -c (same keywords) @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")"
+fi
