@@ -5,4 +5,4 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 bash scripts/install-deps.sh --with-test-tools
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build --disable-swift-testing

@@ -2,7 +2,8 @@ import SdetkitCore
 import SdetkitEngine
 import SdetkitGit
 
-/// `repo.audit {profile, format, output, changed_since, baseline, fail_on}`: audits the repository.
+/// `repo.audit {profile, format, output, outputs, changed_since, baseline, fail_on}`: audits the repository.
+/// `outputs` maps formats to file names (`{"json": "audit.json", "sarif": "audit.sarif"}`) to write several at once.
 /// With `output`, the rendered report is written (through policy) into the run's output directory,
 /// or the workdir. With `fail_on: <severity>`, the action fails when a finding at or above it exists.
 public struct RepoAuditAction: AgentAction {
@@ -65,15 +66,23 @@ public struct RepoAuditAction: AgentAction {
         var outputs = result
         var artifacts: [Artifact] = []
         var approval = ApprovalState.notRequired
-        if let output = params["output"]?.stringValue, !output.isEmpty {
+        var files: [(format: String, name: String)] = []
+        if let output = params["output"]?.stringValue, !output.isEmpty { files.append((format, output)) }
+        for (f, v) in (params["outputs"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard ["json", "sarif", "md"].contains(f), let file = v.stringValue, !file.isEmpty else {
+                return (.failed(name, params, "repo.audit: outputs maps json|sarif|md to a file name, got '\(f)'"), report)
+            }
+            files.append((f, file))
+        }
+        for (f, file) in files {
             let dir = context.outputDir ?? StateLayout.relWorkdir
-            let bytes = render(report, format: format)
-            switch PolicedFiles.write(bytes, to: Path.join(dir, output), name: "audit-\(format)", action: name, in: context) {
+            let bytes = render(report, format: f)
+            switch PolicedFiles.write(bytes, to: Path.join(dir, file), name: "audit-\(f)", action: name, in: context) {
             case .written(let art, let a):
                 artifacts.append(art)
                 approval = a
-                result["report"] = .string(art.path)
-                outputs["path"] = .string(art.path)
+                result["report_\(f)"] = .string(art.path)
+                outputs[f == format ? "path" : "path_\(f)"] = .string(art.path)
             case .wouldWrite(let rel, let a):
                 approval = a
                 outputs["path"] = .string(rel)

@@ -1,20 +1,45 @@
+import SdetkitAudit
 import SdetkitCore
 import SdetkitEngine
-import SdetkitAudit
+import SdetkitReports
+import SdetkitTemplates
 
 /// Wires every module's actions into one registry: the one used by the CLI, templates, the demo and replay.
 public enum Toolkit {
     public static func registry() -> ActionRegistry {
         var r = ActionRegistry.builtin
-        for a in RepoAuditAction.actions { r.register(a) }
+        for a in RepoAuditAction.actions + Reports.actions + TemplateActions.actions + [HistoryExportAction()] { r.register(a) }
         return r
     }
 }
 
-/// Re-runs a recorded run the way it was produced.
+/// Re-runs a recorded run the way it was produced: a task, a template with its inputs, or an audit.
 public enum Replayer {
     public static func replay(_ record: RunRecord, in ws: Workspace) async throws -> RunResult {
         switch record.kind {
+        case "template.run":
+            guard let id = record.templateID else { throw SdetkitError("recorded template run has no template id") }
+            let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry)
+            guard let found = catalog.templates.first(where: { $0.id == id }) else {
+                throw SdetkitError("template '\(id)' of the recorded run is not available any more; see 'sdetkit agent templates list'")
+            }
+            let inputs = record.template?["inputs"]?.objectValue ?? [:]
+            return try await TemplateRunner.run(found.template, inputs: inputs, outputDir: record.template?["output_dir"]?.stringValue,
+                                                in: ws).run
+        case "audit":
+            let p = record.actions.first?.params ?? [:]
+            if p["baseline_sha256"] != nil {
+                throw SdetkitError("this audit used a baseline file; re-run it with 'sdetkit agent audit --baseline FILE'")
+            }
+            let options = AuditRun.Options(profile: p["profile"]?.stringValue ?? "default", changedSince: p["changed_since"]?.stringValue,
+                                           baseline: nil, failOn: p["fail_on"]?.stringValue)
+            return try AuditRun.perform(options, in: ws).1
+        case "demo":
+            // A demo report run is a recorded list of actions: re-execute the same actions the same way.
+            let actions = record.actions.map { PlannedAction(action: $0.action, params: $0.params) }
+            return try await ws.execute(kind: record.kind, task: record.task, planner: record.planner,
+                                        explanation: DemoRunner.reportExplanation, actions: actions,
+                                        outputDir: record.artifacts.first.map { Path.dirname($0.path) })
         default:
             return try await ws.run(task: record.task, dryRun: false)
         }

@@ -96,33 +96,44 @@ public final class Workspace: Sendable {
 
     /// Plans `task`, enforces budgets, executes under policy, and records the run (unless `dryRun`).
     public func run(task: String, dryRun: Bool) async throws -> RunResult {
-        let started = RunClock.monotonicMillis()
         let plan = try Planner.plan(task, registry: registry)
-        var steps = [PlanStep(role: "manager", detail: "rule '\(plan.rule)': \(plan.explanation); \(plan.actions.count) action(s)")]
+        return try await execute(kind: "agent.run", task: task, planner: plan.rule, explanation: plan.explanation,
+                                 actions: plan.actions, outputDir: nil, dryRun: dryRun)
+    }
+
+    /// Executes `actions` in order as ONE recorded run: budgets, policy, manager/worker/reviewer steps,
+    /// artifacts, provider notes. Used by `agent run`, the audit command and the demo.
+    public func execute(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
+                        outputDir: String?, dryRun: Bool = false) async throws -> RunResult {
+        let started = RunClock.monotonicMillis()
+        var steps = [PlanStep(role: "manager", detail: "rule '\(planner)': \(explanation); \(actions.count) action(s)")]
         var outcomes: [ActionOutcome] = []
+        var artifacts: [Artifact] = []
         let budgets = config.budgets
-        let stepsNeeded = plan.actions.count + 2
-        if plan.actions.count > budgets.maxActions || stepsNeeded > budgets.maxSteps {
-            let why = plan.actions.count > budgets.maxActions
-                ? "plan has \(plan.actions.count) actions but budgets.max_actions is \(budgets.maxActions)"
+        let stepsNeeded = actions.count + 2
+        if actions.count > budgets.maxActions || stepsNeeded > budgets.maxSteps {
+            let why = actions.count > budgets.maxActions
+                ? "plan has \(actions.count) actions but budgets.max_actions is \(budgets.maxActions)"
                 : "plan needs \(stepsNeeded) steps but budgets.max_steps is \(budgets.maxSteps)"
-            for p in plan.actions {
+            for p in actions {
                 outcomes.append(ActionOutcome(action: p.action, params: registry.action(named: p.action)?.recordedParams(p.params) ?? p.params,
                                               ok: false, denied: false, reason: "not run: \(why)"))
             }
             steps.append(PlanStep(role: "worker", detail: "nothing executed: \(why)"))
         } else {
-            let ctx = context(dryRun: dryRun, outputDir: nil)
-            for p in plan.actions {
+            let ctx = context(dryRun: dryRun, outputDir: outputDir)
+            for p in actions {
                 let r = await perform(p, context: ctx)
                 outcomes.append(r.outcome)
+                artifacts += r.artifacts
                 steps.append(PlanStep(role: "worker", detail: "\(p.action): \(r.outcome.denied ? "denied" : (r.outcome.ok ? "ok" : "failed")) — \(r.outcome.reason)"))
             }
         }
         let status = RunStatus.from(outcomes)
         steps.append(PlanStep(role: "reviewer", detail: Workspace.review(outcomes, status: status)))
-        let record = RunRecord(kind: "agent.run", task: task, planner: plan.rule, steps: steps, actions: outcomes, status: status,
-                               configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue)
+        let record = RunRecord(kind: kind, task: task, planner: planner, steps: steps, actions: outcomes, status: status,
+                               configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
+                               artifacts: artifacts)
         if dryRun { return RunResult(record: record, entry: nil, observation: nil) }
         let notes = await ProviderNotes.collect(for: record, config: config)
         return try commit(record, startedMillis: started, notes: notes)

@@ -129,7 +129,12 @@ public final class HistoryStore: Sendable {
             if !force && offset == size { return }
             var (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: force || size < offset ? 0 : offset)
             let continues = !force && size >= offset && (lines.first.flatMap { LedgerEntry(line: $0) }?.prev ?? head) == head
+            var witness = force ? "" : (m["discontinuity"] ?? "")
             if !continues {
+                if !force && entries > 0 && witness.isEmpty {
+                    // Keep the evidence: the ledger no longer continues what the index saw.
+                    witness = "the index had seen \(entries) entries ending in chain \(head.prefix(16)); the ledger no longer continues them (entries were removed or rewritten)"
+                }
                 try db.execute("DELETE FROM runs; DELETE FROM run_actions;")
                 (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: 0)
                 offset = 0
@@ -166,7 +171,8 @@ public final class HistoryStore: Sendable {
                 entries += 1
             }
             try setMeta(db, ["ledger_offset": String(end), "ledger_head": head, "entries": String(entries),
-                             "chain_ok": chainOK ? "1" : "0", "first_problem": problem])
+                             "chain_ok": chainOK && witness.isEmpty ? "1" : "0",
+                             "first_problem": problem.isEmpty ? witness : problem, "discontinuity": witness])
         }
     }
 
@@ -190,13 +196,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// What the index last recorded (entries, head), without catching up. Nil when there is no index yet.
-    public func indexedState() -> (entries: Int, head: String)? {
+    /// What the index last recorded (entries, head, a recorded discontinuity), without catching up.
+    /// Nil when there is no index yet.
+    public func indexedState() -> (entries: Int, head: String, discontinuity: String)? {
         guard FileSystem.exists(layout.indexPath) else { return nil }
-        return try? connection.withLock { conn -> (Int, String)? in
+        return try? connection.withLock { conn -> (Int, String, String)? in
             if conn == nil { conn = try openIndex() }
             let m = try meta(conn!)
-            return (Int(m["entries"] ?? "0") ?? 0, m["ledger_head"] ?? LedgerEntry.genesis)
+            return (Int(m["entries"] ?? "0") ?? 0, m["ledger_head"] ?? LedgerEntry.genesis, m["discontinuity"] ?? "")
         }
     }
 }

@@ -46,9 +46,17 @@ extension HistoryStore {
         problems += chainProblems(entries)
         let referenced = Set(entries.map(\.hash))
         problems += recordProblems(entries: entries, referenced: referenced)
-        if let indexed, indexed.entries > entries.count, !entries.contains(where: { $0.chain == indexed.head }) {
-            problems.append(VerifyProblem(kind: "truncated-ledger", seq: nil, hash: nil,
-                detail: "the index has seen \(indexed.entries) entries (head \(indexed.head.prefix(12))) but the ledger holds \(entries.count): entries were removed from its end"))
+        if let indexed {
+            if !indexed.discontinuity.isEmpty {
+                problems.append(VerifyProblem(kind: "rewritten-ledger", seq: nil, hash: nil, detail: indexed.discontinuity
+                    + "; if this was intended, accept the current ledger with 'sdetkit agent history reindex'"))
+            } else if indexed.entries > entries.count, !entries.contains(where: { $0.chain == indexed.head }) {
+                problems.append(VerifyProblem(kind: "truncated-ledger", seq: nil, hash: nil,
+                    detail: "the index has seen \(indexed.entries) entries (head \(indexed.head.prefix(12))) but the ledger holds \(entries.count): entries were removed from its end"))
+            } else if indexed.entries > 0, indexed.entries <= entries.count, entries[indexed.entries - 1].chain != indexed.head {
+                problems.append(VerifyProblem(kind: "rewritten-ledger", seq: indexed.entries, hash: nil,
+                    detail: "ledger entry \(indexed.entries) no longer has the chain hash the index recorded (\(indexed.head.prefix(12))): entries were rewritten"))
+            }
         }
         return VerifyReport(entries: entries.count, records: referenced.count, head: entries.last?.chain ?? LedgerEntry.genesis,
                             problems: problems)

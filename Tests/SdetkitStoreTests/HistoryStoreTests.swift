@@ -132,7 +132,7 @@ final class HistoryStoreTests: XCTestCase {
         var lines = try ledgerLines()
         lines[1] = lines[1].replacingOccurrences(of: "\"duration_ms\":3", with: "\"duration_ms\":4")
         try writeLedger(lines)
-        XCTAssertEqual(try kinds(), ["edited-entry", "broken-chain"])
+        XCTAssertEqual(try kinds(), ["edited-entry"], "the next entry still links to the recorded chain value")
     }
 
     func testVerifyDetectsATruncatedTailThroughTheIndex() throws {
@@ -142,6 +142,19 @@ final class HistoryStoreTests: XCTestCase {
         lines.removeLast()
         try writeLedger(lines)
         XCTAssertTrue(try HistoryStore(layout: StateLayout(repoRoot: root)).verify().problems.map(\.kind).contains("truncated-ledger"))
+    }
+
+    func testARewrittenTailStaysDetectedAfterTheIndexCatchesUp() throws {
+        try appendSome(4)
+        _ = try store.count()
+        var lines = try ledgerLines()
+        lines.removeLast()
+        try writeLedger(lines)
+        _ = try HistoryStore(layout: StateLayout(repoRoot: root)).list(limit: 10)  // a query rebuilds the index
+        let kinds = try HistoryStore(layout: StateLayout(repoRoot: root)).verify().problems.map(\.kind)
+        XCTAssertTrue(kinds.contains("rewritten-ledger"), "\(kinds)")
+        XCTAssertEqual(try store.reindex(), 3)
+        XCTAssertTrue(try store.verify().ok, "reindex accepts the current ledger")
     }
 
     func testTornFinalLineIsIgnoredAndRepairedOnAppend() throws {

@@ -1,0 +1,158 @@
+import SdetkitAudit
+import SdetkitCore
+import SdetkitEngine
+import SdetkitGit
+import SdetkitTemplates
+
+/// What a demo produced.
+public struct DemoResult: Sendable {
+    public var scenario: DemoScenario
+    public var ok: Bool
+    public var runs: [RunResult]
+    /// Artifact name → repo-relative path, in a stable order.
+    public var artifacts: [(name: String, path: String)]
+    public var score: Double?
+    public var topFindings: [DemoFinding]
+    public var notes: [String]
+    public var problems: [String]
+
+    public var json: JSONValue {
+        var arts: [String: JSONValue] = [:]
+        for a in artifacts { arts[a.name] = .string(a.path) }
+        return ["status": .string(ok ? "ok" : "failed"), "scenario": .string(scenario.id), "runs": .int(runs.count),
+                "artifacts": .object(arts), "score": score.map { .number($0) } ?? .null,
+                "run_hashes": .array(runs.map { .string($0.hash) }),
+                "notes": .array(notes.map { .string($0) }), "problems": .array(problems.map { .string($0) })]
+    }
+}
+
+/// Runs a demo scenario in a workspace: audit, the scenario's templates, then one report run that builds the
+/// dashboard in four formats, exports the history and writes a summary. Every step is a recorded run under
+/// the same policy engine; every file goes through it.
+public enum DemoRunner {
+    public static let reportExplanation = "demo reports: dashboard (json, md, html, csv), history export, summary"
+
+    public static func outputDir(_ scenario: DemoScenario) -> String { "\(StateLayout.relWorkdir)/demo/\(scenario.id)" }
+
+    public static func run(_ scenario: DemoScenario, in ws: Workspace, progress: (String) -> Void) async throws -> DemoResult {
+        let dir = outputDir(scenario)
+        var runs: [RunResult] = []
+        var artifacts: [(String, String)] = []
+        var notes: [String] = []
+        var problems: [String] = []
+        let head = (try? GitRepository.open(workdir: ws.layout.repoRoot).head())
+        if head?.unborn ?? true {
+            notes.append("this repository has no commits yet: the audit covers only files staged in the index, and nothing can be compared with a previous commit")
+        }
+
+        // 1. Audit (one recorded run), reports in three formats.
+        progress("audit (\(scenario.auditProfile) profile)")
+        let audit = try await ws.execute(
+            kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
+            explanation: "repository audit, \(scenario.auditProfile) profile",
+            actions: [PlannedAction(action: "repo.audit", params: [
+                "profile": .string(scenario.auditProfile),
+                "outputs": ["json": "audit.json", "sarif": "audit.sarif", "md": "audit.md"],
+            ])], outputDir: dir)
+        runs.append(audit)
+        for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
+        if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
+        let auditResult = audit.record.actions.first?.result
+        var topFindings: [DemoFinding] = []
+        if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
+            topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
+        }
+
+        // 2. The scenario's templates, each one run.
+        let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry)
+        for id in scenario.templates {
+            guard let found = catalog.templates.first(where: { $0.id == id }) else {
+                problems.append("template \(id): not found")
+                continue
+            }
+            progress("template \(id)")
+            let r = try await TemplateRunner.run(found.template, sets: [], in: ws)
+            runs.append(r.run)
+            if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
+            for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
+            if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
+        }
+
+        // 3. Reports: dashboard, history export, summary — one recorded run.
+        progress("dashboard and history export")
+        let reportNames = ["dashboard.json", "dashboard.md", "dashboard.html", "dashboard.csv", "history.csv", "summary.md"]
+        let summary = summaryMarkdown(scenario, score: auditResult?["score"]?.doubleValue, findings: topFindings,
+                                      runs: runs, problems: problems, notes: notes,
+                                      artifacts: artifacts.map(\.1) + reportNames.map { "\(dir)/\($0)" })
+        let reports = try await ws.execute(
+            kind: "demo", task: "demo \(scenario.id): reports", planner: "demo", explanation: reportExplanation,
+            actions: ["json", "md", "html", "csv"].map { PlannedAction(action: "report.build", params: ["format": .string($0), "output": .string("dashboard.\($0)")]) }
+                + [PlannedAction(action: "history.export", params: ["format": "csv", "output": "history.csv"]),
+                   PlannedAction(action: "fs.write", params: ["path": .string("\(dir)/summary.md"), "content": .string(summary)])],
+            outputDir: dir)
+        runs.append(reports)
+        for a in reports.record.artifacts { artifacts.append((Path.basename(a.path), a.path)) }
+        if reports.record.status != .ok { problems.append("reports: \(reports.record.firstProblem ?? reports.record.status.rawValue)") }
+
+        return DemoResult(scenario: scenario, ok: problems.isEmpty && runs.allSatisfy { $0.record.status == .ok }, runs: runs,
+                          artifacts: artifacts, score: auditResult?["score"]?.doubleValue, topFindings: topFindings,
+                          notes: notes, problems: problems)
+    }
+
+    static func summaryMarkdown(_ s: DemoScenario, score: Double?, findings: [DemoFinding], runs: [RunResult], problems: [String],
+                                notes: [String], artifacts: [String]) -> String {
+        var md = "# sdetkit demo: \(s.title)\n\n\(s.description)\n\n"
+        md += "- Audit score: **\(score.map { CanonicalJSON.formatNumber($0) } ?? "n/a") / 10** (\(s.auditProfile) profile)\n"
+        md += "- Runs recorded: \(runs.count + 1) (audit, \(runs.count - 1) template run(s), this report run)\n"
+        md += "- Status: \(problems.isEmpty ? "every step succeeded" : "\(problems.count) step(s) failed")\n\n"
+        for n in notes { md += "> Note: \(n)\n\n" }
+        if !findings.isEmpty {
+            md += "## Top findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
+            for f in findings {
+                md += "| \(f.severity) | \(f.ruleID) | \(f.location.mdEscaped) | \(f.message.mdEscaped) |\n"
+            }
+            md += "\n"
+        }
+        if !problems.isEmpty {
+            md += "## Problems\n\n" + problems.map { "- \($0.mdEscaped)\n" }.joined() + "\n"
+        }
+        md += "## Artifacts\n\n" + artifacts.map { "- `\($0)`\n" }.joined()
+        return md
+    }
+}
+
+/// A finding as shown in the demo summary (read back from the audit's JSON report).
+public struct DemoFinding: Sendable, Hashable {
+    public var severity: String
+    public var ruleID: String
+    public var location: String
+    public var message: String
+
+    init(json: JSONValue) {
+        severity = json["severity"]?.stringValue ?? ""
+        ruleID = json["rule_id"]?.stringValue ?? ""
+        let path = json["path"]?.stringValue ?? ""
+        location = path.isEmpty || path == "." ? "(repository)" : path + (json["line"]?.intValue.map { ":\($0)" } ?? "")
+        message = json["message"]?.stringValue ?? ""
+    }
+}
+
+extension String {
+    var mdEscaped: String {
+        var out = ""
+        for c in self {
+            switch c {
+            case "|": out += "\\|"
+            case "\n", "\r": out += " "
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    func replacingDash() -> String {
+        // "audit-json" → "audit.json"
+        guard let i = lastIndex(of: "-") else { return self }
+        return String(self[..<i]) + "." + String(self[index(after: i)...])
+    }
+}

@@ -1,0 +1,136 @@
+import SdetkitCore
+import SdetkitEngine
+import SdetkitGit
+
+/// Helpers shared by the template pack's actions: params, tracked files, reports in the output directory.
+enum ActionSupport {
+    /// `key` as a bool: true/false, or the texts true/false/yes/no/1/0 (interpolated values are text).
+    static func flag(_ params: JSONValue, _ key: String, default d: Bool, action: String) -> Result<Bool, ParamError> {
+        guard let v = params[key], !v.isNull else { return .success(d) }
+        if let b = v.boolValue { return .success(b) }
+        if let s = v.stringValue {
+            switch s.trimmedSpaces.lowercased() {
+            case "": return .success(d)
+            case "true", "yes", "1", "on": return .success(true)
+            case "false", "no", "0", "off": return .success(false)
+            default: break
+            }
+        }
+        return .failure(ParamError("\(action): param '\(key)' must be true or false, got \(describe(v))"))
+    }
+
+    /// `key` as a whole number ≥ `min` (a number or numeric text).
+    static func integer(_ params: JSONValue, _ key: String, default d: Int, min: Int, action: String) -> Result<Int, ParamError> {
+        guard let v = params[key], !v.isNull else { return .success(d) }
+        var n: Double?
+        if let x = v.doubleValue { n = x } else if let s = v.stringValue?.trimmedSpaces, YAMLTree.isNumber(s) { n = Double(s) }
+        guard let n, n.rounded() == n, n >= Double(min), n < 9e15 else {
+            return .failure(ParamError("\(action): param '\(key)' must be a whole number ≥ \(min), got \(describe(v))"))
+        }
+        return .success(Int(n))
+    }
+
+    /// `key` as a list of strings: a list, or text split at commas and whitespace.
+    static func strings(_ params: JSONValue, _ key: String, action: String) -> Result<[String]?, ParamError> {
+        guard let v = params[key], !v.isNull else { return .success(nil) }
+        if let s = v.stringValue {
+            return .success(s.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init))
+        }
+        if let a = v.arrayValue, a.allSatisfy({ $0.stringValue != nil }) { return .success(a.compactMap(\.stringValue)) }
+        return .failure(ParamError("\(action): param '\(key)' must be a list of strings, got \(describe(v))"))
+    }
+
+    static func describe(_ v: JSONValue) -> String {
+        if let s = v.stringValue { return "'\(s)'" }
+        return v.typeName
+    }
+
+    /// Where a report named `name` goes: the run's output directory (or the workdir outside templates).
+    static func outputPath(_ name: String, param: String, in context: ActionContext, action: String) -> Result<String, ParamError> {
+        let parts = Path.components(name)
+        guard !name.isEmpty, !name.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
+            return .failure(ParamError("\(action): param '\(param)' must be a file name inside the output directory (no '/' prefix, no '..'), got '\(name)'"))
+        }
+        return .success(Path.join(context.outputDir ?? StateLayout.relWorkdir, parts.joined(separator: "/")))
+    }
+
+    /// Writes each report through ``PolicedFiles``; stops at the first denial or failure.
+    static func writeReports(_ reports: [(name: String, artifact: String, bytes: [UInt8])], action: String, params: JSONValue,
+                             in context: ActionContext) -> Result<(artifacts: [Artifact], paths: [String], approval: ApprovalState), Refusal> {
+        var artifacts: [Artifact] = []
+        var paths: [String] = []
+        var approval = ApprovalState.notRequired
+        for r in reports {
+            let path: String
+            switch outputPath(r.name, param: "output", in: context, action: action) {
+            case .success(let p): path = p
+            case .failure(let e): return .failure(Refusal(.failed(action, params, e.reason)))
+            }
+            switch PolicedFiles.write(r.bytes, to: path, name: r.artifact, action: action, in: context) {
+            case .written(let art, let a):
+                artifacts.append(art)
+                paths.append(art.path)
+                if a != .notRequired { approval = a }
+            case .wouldWrite(let rel, let a):
+                paths.append(rel)
+                if a != .notRequired { approval = a }
+            case .denied(let why, let a): return .failure(Refusal(.denied(action, params, why, approval: a)))
+            case .failed(let why, let a): return .failure(Refusal(.failed(action, params, why, approval: a)))
+            }
+        }
+        return .success((artifacts, paths, approval))
+    }
+
+    /// Tracked files of the repository (from the git index), without symlinks, submodules and sdetkit's state.
+    static func trackedFiles(_ context: ActionContext) -> Result<[TrackedFile], ParamError> {
+        do {
+            let repo = try GitRepository.open(workdir: context.repoRoot)
+            return .success(try repo.trackedFiles().filter {
+                !$0.isSymlink && !$0.isSubmodule && !Path.isInside($0.path, StateLayout.relState)
+            })
+        } catch {
+            return .failure(ParamError(error.message))
+        }
+    }
+
+    /// Reads a repo-relative file after checking it is a regular file that resolves inside the repository
+    /// (the policy engine's read rule: inside the repository, never `.git`). nil when it cannot be read.
+    static func readInside(_ rel: String, in context: ActionContext, limit: Int = 16 << 20) -> [UInt8]? {
+        let abs = context.layout.absolute(rel)
+        guard !PathRulesLite.touchesGit(rel), FileSystem.isRegularFile(abs), !FileSystem.isSymlink(abs),
+              let real = FileSystem.realPath(abs), Path.relative(real, to: context.policy.repoRoot) != nil,
+              let size = FileSystem.fileSize(abs), size <= Int64(limit) else { return nil }
+        return try? FileSystem.readBytes(abs)
+    }
+
+    /// Markdown table cell text: no line breaks, `|` escaped.
+    static func cell(_ s: String) -> String {
+        String(s.map { $0 == "\n" || $0 == "\r" ? " " : $0 }).replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    static func pretty(_ v: JSONValue) -> [UInt8] { Array(v.prettyPrinted().utf8) }
+}
+
+/// A finished (failed or denied) action result carried through `Result`.
+struct Refusal: Error {
+    let result: ActionResult
+    init(_ result: ActionResult) { self.result = result }
+}
+
+enum PathRulesLite {
+    static func touchesGit(_ rel: String) -> Bool { Path.components(rel).contains { $0.lowercased() == ".git" } }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty, self.contains(target) else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

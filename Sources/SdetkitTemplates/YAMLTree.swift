@@ -1,0 +1,177 @@
+import SdetkitCore
+import Yams
+
+/// A YAML value with the 1-based line it starts on: what the template parser and the interpolator work on.
+struct YNode: Sendable, Hashable {
+    enum Kind: Sendable, Hashable {
+        /// Scalar text; `plain` when unquoted (then typed by the YAML 1.2 core schema).
+        case scalar(String, plain: Bool)
+        case list([YNode])
+        case map([YEntry])
+    }
+
+    var kind: Kind
+    var line: Int
+
+    var scalarText: String? {
+        if case .scalar(let s, _) = kind { return s }
+        return nil
+    }
+
+    var entries: [YEntry]? {
+        if case .map(let e) = kind { return e }
+        return nil
+    }
+
+    var items: [YNode]? {
+        if case .list(let i) = kind { return i }
+        return nil
+    }
+
+    /// True for `key:`, `key: ~` and `key: null` (unquoted).
+    var isNull: Bool {
+        if case .scalar(let s, true) = kind { return ["", "~", "null", "Null", "NULL"].contains(s) }
+        return false
+    }
+
+    /// How the value is named in messages.
+    var kindName: String {
+        switch kind {
+        case .scalar: return isNull ? "nothing" : "a scalar"
+        case .list: return "a list"
+        case .map: return "a mapping"
+        }
+    }
+
+    /// The value as JSON, scalars typed by the YAML 1.2 core schema (quoted scalars are strings).
+    var json: JSONValue {
+        switch kind {
+        case .scalar(let s, let plain): return plain ? YAMLTree.typedScalar(s) : .string(s)
+        case .list(let items): return .array(items.map(\.json))
+        case .map(let entries):
+            var o: [String: JSONValue] = [:]
+            for e in entries { o[e.key] = e.value.json }
+            return .object(o)
+        }
+    }
+}
+
+struct YEntry: Sendable, Hashable {
+    var key: String
+    var line: Int
+    var value: YNode
+}
+
+enum YAMLTree {
+    /// Parses `text` into a tree. An empty document is nil. Every error carries the file and a line.
+    static func parse(_ text: String, file: String) throws(TemplateError) -> YNode? {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
+        } catch let error as YamlError {
+            throw .invalid([translate(error, text: text, file: file)])
+        } catch {
+            throw .invalid([TemplateIssue(file: file, line: nil, problem: "invalid YAML: \(error)")])
+        }
+        guard let node else { return nil }
+        var issues: [TemplateIssue] = []
+        let tree = convert(node, file: file, issues: &issues)
+        if !issues.isEmpty { throw .invalid(issues) }
+        return tree
+    }
+
+    static func convert(_ node: Node, file: String, issues: inout [TemplateIssue]) -> YNode {
+        let line = node.mark?.line ?? 1
+        switch node {
+        case .scalar(let s):
+            return YNode(kind: .scalar(s.string, plain: s.style == .plain || s.style == .any), line: line)
+        case .sequence(let seq):
+            return YNode(kind: .list(seq.map { convert($0, file: file, issues: &issues) }), line: line)
+        case .mapping(let map):
+            var entries: [YEntry] = []
+            for (k, v) in map {
+                let keyLine = k.mark?.line ?? line
+                guard case .scalar(let ks) = k else {
+                    issues.append(TemplateIssue(file: file, line: keyLine, problem: "mapping keys must be plain names, not a list or mapping"))
+                    continue
+                }
+                entries.append(YEntry(key: ks.string, line: keyLine, value: convert(v, file: file, issues: &issues)))
+            }
+            return YNode(kind: .map(entries), line: line)
+        case .alias:
+            issues.append(TemplateIssue(file: file, line: line, problem: "YAML aliases (*name) are not supported in templates; write the value out"))
+            return YNode(kind: .scalar("", plain: true), line: line)
+        }
+    }
+
+    static func translate(_ error: YamlError, text: String, file: String) -> TemplateIssue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var p = problem
+            if problem == "but found another document" {
+                p = "the file holds more than one YAML document (a second '---'); keep only one"
+            } else if let context, !context.text.isEmpty {
+                let at = context.mark.line != mark.line ? " that starts on line \(context.mark.line)" : ""
+                p += " (\(context.text)\(at))"
+            }
+            return TemplateIssue(file: file, line: max(1, mark.line),
+                                 problem: "invalid YAML: \(p); check indentation, quotes and brackets")
+        case .reader(let problem, let offset, _, _):
+            return TemplateIssue(file: file, line: offset.map { lineOf(offset: $0, in: text) }, problem: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return TemplateIssue(file: file, line: max(1, context.mark.line),
+                                 problem: "duplicate key \(names) in one mapping; keep only one of them")
+        default:
+            return TemplateIssue(file: file, line: nil, problem: "invalid YAML: \(error)")
+        }
+    }
+
+    static func lineOf(offset: Int, in text: String) -> Int {
+        var line = 1
+        for (i, ch) in text.enumerated() {
+            if i >= offset { break }
+            if ch.isNewline { line += 1 }
+        }
+        return line
+    }
+
+    /// A plain scalar under the YAML 1.2 core schema: null, booleans, decimal numbers, else a string.
+    static func typedScalar(_ s: String) -> JSONValue {
+        switch s {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default:
+            if isNumber(s), let d = Double(s), d.isFinite { return .number(d) }
+            return .string(s)
+        }
+    }
+
+    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+    static func isNumber(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }
+            return i - start
+        }
+        if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
+        let intDigits = digits()
+        var fracDigits = 0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            fracDigits = digits()
+        }
+        guard intDigits > 0 || fracDigits > 0 else { return false }
+        if i < u.count, u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == u.count
+    }
+}
