@@ -61,7 +61,9 @@ public enum AuditScore {
         var penalty = 0.0
         for key in counts.keys.sorted() {
             guard let (severity, n) = counts[key] else { continue }
-            penalty += severity.weight * (1 - pow2(-min(n, 60)))
+            // Governance rules (missing files) are hygiene: they cost half as much as a risk in the content.
+            let factor = key.hasPrefix("governance.") ? 0.5 : 1.0
+            penalty += severity.weight * factor * (1 - pow2(-min(n, 60)))
         }
         let raw = max(0, 10 - penalty)
         return (raw * 10).rounded(.toNearestOrAwayFromZero) / 10

@@ -55,7 +55,7 @@ struct SecretRule: Sendable {
                 guard groupRange.location != NSNotFound else { continue }
                 let secret = ns.substring(with: groupRange)
                 if display == .redacted || display == .named {
-                    if SecretFilters.isPlaceholder(secret) { continue }
+                    if SecretFilters.isPlaceholder(secret, generic: isGeneric) { continue }
                     if let floor = minEntropy, SecretFilters.entropy(secret) < floor { continue }
                 }
                 if isGeneric {
@@ -113,14 +113,18 @@ enum SecretFilters {
 
     static let placeholderMarkers = [
         "xxxx", "example", "changeme", "change_me", "change-me", "placeholder", "dummy", "redacted", "your_",
-        "your-", "yourtoken", "yourkey", "yoursecret", "yourpassword", "sample", "****", "abcdefgh", "12345678",
-        "00000000", "${", "{{", "<",
+        "your-", "yourtoken", "yourkey", "yoursecret", "yourpassword", "****", "${", "{{", "<",
     ]
 
+    /// Weaker hints, used only by the generic assignment rule: a vendor-prefixed token (xoxb-, ghp_, AKIA…)
+    /// is specific evidence on its own, even when its body happens to contain a run like 12345678.
+    static let genericPlaceholderMarkers = ["sample", "abcdefgh", "12345678", "00000000"]
+
     /// Obvious placeholders and documentation values.
-    static func isPlaceholder(_ s: String) -> Bool {
+    static func isPlaceholder(_ s: String, generic: Bool = true) -> Bool {
         let lower = s.lowercased()
-        return placeholderMarkers.contains { lower.contains($0) }
+        if placeholderMarkers.contains(where: { lower.contains($0) }) { return true }
+        return generic && genericPlaceholderMarkers.contains { lower.contains($0) }
     }
 
     /// snake_case or SCREAMING_SNAKE_CASE names (`SHA256_DIGEST_LENGTH`, `relative_token_line_plus1`): an

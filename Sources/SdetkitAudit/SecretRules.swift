@@ -32,8 +32,9 @@ extension SecretRule {
             label: "Google Cloud service-account key file",
             keywords: [("service_account", false)],
             patterns: [#""type"\s*:\s*"service_account""#],
-            display: .none, minEntropy: nil, fileMustContain: ["private_key"],
-            what: "A Google Cloud service-account JSON key file (\"type\": \"service_account\" with a private_key).",
+            display: .none, minEntropy: nil, fileMustContain: ["\"private_key\"", "-----begin private key-----"],
+            what: "A Google Cloud service-account JSON key file (type service_account, with a private_key holding a "
+                + "PEM private key).",
             fix: "Delete the key in IAM (Service accounts › Keys), remove the file, and use workload identity "
                 + "federation instead of key files."),
         SecretRule(
@@ -166,7 +167,7 @@ extension SecretRule {
             "secrets.telegram-bot-token", "Telegram bot token", .high, label: "Telegram bot token",
             keywords: [(":AA", true)],
             patterns: [#"(?<![0-9A-Za-z])([0-9]{8,10}:AA[0-9A-Za-z_-]{33})(?![0-9A-Za-z_-])"#],
-            what: "A Telegram Bot API token (<bot id>:AA…).",
+            what: "A Telegram Bot API token (bot id, then :AA…).",
             fix: "Revoke the token with @BotFather (/revoke) and store the new one in a secret store."),
         SecretRule(
             "secrets.generic-assignment", "Hard-coded secret", .medium, label: "Possible hard-coded secret",

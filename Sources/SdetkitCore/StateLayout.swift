@@ -21,6 +21,28 @@ public struct StateLayout: Sendable, Hashable {
     /// to which the engine always adds the template-runs directory).
     public static let approvalFreeRoots = [relWorkdir, relTemplateRuns]
 
+    /// Ignores every state file but the config, so `git status` shows at most `.sdetkit/agent/config.yaml`.
+    public static let gitignore = """
+    # Written by sdetkit. Its state (history, index, workdir, cache) stays out of git;
+    # only agent/config.yaml may be committed.
+    *
+    !agent/
+    agent/*
+    !agent/config.yaml
+
+    """
+
+    /// Creates `.sdetkit/` with its `.gitignore` when either is missing, so that no command — not only
+    /// `init` — can leave state files for `git add -A` to pick up. Returns true when it wrote the file.
+    @discardableResult
+    public func ensureStateDirectory() throws(SdetkitError) -> Bool {
+        let ignore = stateDir + "/.gitignore"
+        if FileSystem.exists(ignore) { return false }
+        try FileSystem.createDirectories(stateDir)
+        try FileSystem.writeAtomically(Self.gitignore, to: ignore)
+        return true
+    }
+
     public func absolute(_ rel: String) -> String { rel.isEmpty ? repoRoot : repoRoot + "/" + rel }
 
     public var stateDir: String { absolute(Self.relState) }

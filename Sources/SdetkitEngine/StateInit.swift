@@ -15,17 +15,6 @@ public enum StateInit {
         }
     }
 
-    /// Ignores every state file but the config, so `git status` shows at most `.sdetkit/agent/config.yaml`.
-    static let gitignore = """
-    # Written by 'sdetkit agent init'. sdetkit's state (history, index, workdir, cache) stays out of git;
-    # only agent/config.yaml may be committed.
-    *
-    !agent/
-    agent/*
-    !agent/config.yaml
-
-    """
-
     public static func run(layout: StateLayout, force: Bool) throws -> Report {
         var created: [String] = []
         var existed: [String] = []
@@ -39,12 +28,10 @@ public enum StateInit {
                 created.append(rel + "/")
             }
         }
-        let ignore = layout.absolute(StateLayout.relState + "/.gitignore")
-        if FileSystem.exists(ignore) {
-            existed.append(StateLayout.relState + "/.gitignore")
-        } else {
-            try FileSystem.writeAtomically(gitignore, to: ignore)
+        if try layout.ensureStateDirectory() {
             created.append(StateLayout.relState + "/.gitignore")
+        } else {
+            existed.append(StateLayout.relState + "/.gitignore")
         }
         var overwrote = false
         if FileSystem.exists(layout.configPath) && !force {

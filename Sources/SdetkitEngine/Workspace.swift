@@ -48,6 +48,7 @@ public final class Workspace: Sendable {
                             environment: [String: String]) throws -> Workspace {
         let root = try repositoryRoot(from: directory)
         let layout = StateLayout(repoRoot: root)
+        try layout.ensureStateDirectory()
         let loaded = try ConfigLoader.load(path: layout.configPath)
         return Workspace(layout: layout, loaded: loaded, registry: registry, approval: approval,
                          clock: RunClock(environment: environment))

@@ -19,7 +19,8 @@ public final class HistoryStore: Sendable {
     /// Creates `history/` and `history/objects/` when missing. Returns what it created.
     @discardableResult
     public func ensureLayout() throws -> [String] {
-        try FileSystem.createDirectories(layout.objectsDir)
+        try layout.ensureStateDirectory()
+        return try FileSystem.createDirectories(layout.objectsDir)
     }
 
     public func objectPath(_ hash: String) -> String {
@@ -86,6 +87,7 @@ public final class HistoryStore: Sendable {
     }
 
     func openIndex() throws -> SQLiteDatabase {
+        try layout.ensureStateDirectory()
         try FileSystem.createDirectories(layout.agentDir)
         let db = try SQLiteDatabase(path: layout.indexPath)
         try db.execute(IndexSchema.create)

@@ -131,6 +131,8 @@ public struct InterpolationScope: Sendable {
     public var outputDir: String
     /// Outputs of steps that ran (successfully or not).
     public var stepOutputs: [String: [String: JSONValue]] = [:]
+    /// Steps that failed (with `continue_on_error`): their missing outputs render as empty text.
+    public var failedSteps: Set<String> = []
     /// When true, a missing step output renders as empty text instead of failing (template `outputs`).
     public var lenient = false
 
@@ -148,6 +150,7 @@ public struct InterpolationScope: Sendable {
         case .stepOutput(let step, let path):
             // A step that was skipped or never ran has no outputs: its references render as empty text.
             guard let outputs = stepOutputs[step] else { return .success(.null) }
+            let lenient = self.lenient || failedSteps.contains(step)
             var current: JSONValue? = outputs[path[0]].map { $0 }
             if current == nil {
                 if lenient { return .success(.null) }

@@ -63,7 +63,7 @@ workflow:
       output: "${{ inputs.bundle }}"
       paths:
         - "${{ steps.audit.outputs.path }}"
-        - "${{ run.output_dir }}/audit.sarif"
+        - "${{ steps.audit.outputs.path_sarif }}"
         - "${{ steps.deps.outputs.path }}"
         - "${{ steps.deps.outputs.markdown }}"
 outputs:
@@ -341,7 +341,7 @@ workflow:
         - "| Low | ${{ steps.audit.outputs.low }} |"
         - "| Info | ${{ steps.audit.outputs.info }} |"
         - ""
-        - "Full report: security-governance-audit.md"
+        - "Full report: [security-governance-audit.md](security-governance-audit.md)"
 outputs:
   score: "${{ steps.audit.outputs.score }}"
   summary: "${{ steps.summary.outputs.path }}"

@@ -94,6 +94,15 @@ public struct TemplateCatalog: Sendable {
         return try TemplateParser.parse(bytes: bytes, file: shownAs, registry: registry)
     }
 
+    /// ``load(path:shownAs:registry:)`` as a result.
+    public static func check(path: String, shownAs: String, registry: ActionRegistry? = nil) -> Result<Template, TemplateError> {
+        do throws(TemplateError) {
+            return .success(try load(path: path, shownAs: shownAs, registry: registry))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// The template with this id; an invalid file whose name matches reports its problems instead.
     public func find(_ id: String) throws(TemplateError) -> DiscoveredTemplate {
         if let t = templates.first(where: { $0.id == id }) { return t }

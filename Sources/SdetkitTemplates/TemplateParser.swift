@@ -347,7 +347,7 @@ enum Suggest {
         var best: (String, Int)?
         for c in candidates.sorted() {
             let d = distance(w, Array(c.lowercased().utf8))
-            if d <= max(1, min(3, w.count / 3)), best == nil || d < best!.1 { best = (c, d) }
+            if d <= (w.count <= 3 ? 1 : (w.count == 4 ? 2 : 3)), best == nil || d < best!.1 { best = (c, d) }
         }
         return best?.0
     }

@@ -127,6 +127,7 @@ public enum TemplateRunner {
         outcome.step = step.id
         if !outcome.ok && !outcome.denied && step.continueOnError {
             outcome.ok = true
+            scope.failedSteps.insert(step.id)
             outcome.reason = "failed (continue_on_error): " + outcome.reason
             var o = outcome.result.objectValue ?? ["value": outcome.result]
             o["failed"] = true

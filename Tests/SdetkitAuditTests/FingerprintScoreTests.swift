@@ -87,11 +87,11 @@ final class ScoreTests: XCTestCase {
     func testReportScoreMatchesFormulaAndIsDeterministic() {
         let r1 = audit([:], profile: .default, governance: false)
         let r2 = audit([:], profile: .default, governance: false)
-        // license high 3.75 + readme, security, ci medium 3 × 2.5 + gitignore low 1.25 = 12.5 → 0
-        XCTAssertEqual(r1.score, 0)
+        // governance counts half: license high 1.875 + readme, security, ci medium 3 × 1.25 + gitignore low 0.625 = 6.25 → 3.75 → 3.8
+        XCTAssertEqual(r1.score, 3.8)
         XCTAssertEqual(r1.json, r2.json)
         var files = completeGovernance
         files["SECURITY.md"] = nil
-        XCTAssertEqual(Auditor.run(AuditInput.inMemory(text: files), profile: .default).score, 7.5)
+        XCTAssertEqual(Auditor.run(AuditInput.inMemory(text: files), profile: .default).score, 8.8)  // 10 - 1.25 = 8.75
     }
 }

@@ -33,8 +33,10 @@ enum SecretCases {
 
         let saKey = Gen.string(40, Gen.hex, seed: 4)
         add("secrets.gcp-service-account-key",
-            "{\n  \"type\": \"service_" + "account\",\n  \"private_key_id\": \"" + saKey + "\",\n  \"private_key\": \"x\"\n}\n",
-            "{\n  \"type\": \"service_" + "account\",\n  \"project_id\": \"demo\"\n}\n", saKey)
+            "{\n  \"type\": \"service_" + "account\",\n  \"private_key_id\": \"" + saKey + "\",\n  \"private_key\": \""
+                + "-----BEGIN " + "PRIVATE KEY-----\\nMIIEv\\n-----END " + "PRIVATE KEY-----\\n\"\n}\n",
+            "{\n  \"type\": \"service_" + "account\",\n  \"project_id\": \"demo\",\n  \"private_key\": \"<see vault>\"\n}\n",
+            saKey)
 
         let aiza = "AIza" + Gen.string(35, Gen.urlSafe, seed: 5)
         add("secrets.gcp-api-key", "const key = '" + aiza + "';\n", "const key = 'AIza" + "SyShort';\n", aiza)
@@ -120,6 +122,14 @@ enum SecretCases {
 }
 
 final class SecretRuleTests: XCTestCase {
+    /// A vendor-prefixed token is reported even when its body contains runs like 12345678 or AbCdEfGh;
+    /// those runs only mark placeholders for the generic assignment rule.
+    func testPrefixedTokenWithSequentialRunsIsStillASecret() {
+        let slack = "xox" + "b-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+        XCTAssertEqual(findings(audit(["a.py": "slack = \"\(slack)\"\n"]), "secrets.slack-token").count, 1)
+        XCTAssertTrue(findings(audit(["b.py": "password = \"abcdefgh12345678\"\n"]), "secrets.generic-assignment").isEmpty)
+    }
+
     func testEverySecretRuleHasFixtures() {
         let covered = Set(SecretCases.all.map(\.rule))
         let ruleIDs = Set(SecretRule.all.map(\.rule.id))

@@ -22,7 +22,7 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(s.runs.latestStatus, "ok")
         XCTAssertEqual(s.runs.currentSuccessStreak, 2, "runs 15 and 16 after the denied run 14")
         XCTAssertEqual(s.runs.longestFailureStreak, 3, "runs 2 (failed), 3 (failed), 4 (denied)")
-        XCTAssertEqual(s.generatedAt, "2023-11-17T05:06:40Z")
+        XCTAssertEqual(s.generatedAt, "2023-11-17T05:46:40Z")
         XCTAssertEqual(s.throughSeq, 16)
     }
 
@@ -117,7 +117,7 @@ final class MetricsTests: XCTestCase {
         let two = s.failures.last
         XCTAssertEqual(two?.status, "failed")
         XCTAssertEqual(two?.reason, "nope.x: unknown action 'nope.x'")
-        XCTAssertEqual(two?.capturedAt, "2023-11-14T01:10:00Z")
+        XCTAssertEqual(two?.capturedAt, "2023-11-14T01:20:00Z")
         XCTAssertEqual(two?.durationMs, 200)
         XCTAssertEqual(two?.hash.count, 64)
         XCTAssertEqual(s.failures.first?.template, "gated")
@@ -156,8 +156,9 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(since.daily.map(\.date), ["2023-11-15", "2023-11-16"])
         let until = try summary(DashboardFilter.parse(since: nil, until: "2023-11-15", template: nil, status: nil))
         XCTAssertEqual(until.runs.total, 6, "a bare date as --until includes that whole day")
-        let instant = try summary(DashboardFilter.parse(since: "2023-11-14T01:05:00Z", until: "2023-11-14T01:20:00Z", template: nil, status: nil))
-        XCTAssertEqual(instant.runs.total, 2, "runs at 01:10 and 01:20, until exclusive: only 01:10… and since inclusive")
+        let instant = try summary(DashboardFilter.parse(since: "2023-11-14T01:10:00Z", until: "2023-11-14T01:30:00Z", template: nil, status: nil))
+        XCTAssertEqual(instant.failures.map(\.seq), [2], "runs at 01:10 (seq 1, ok) and 01:20 (seq 2); 01:30 is excluded")
+        XCTAssertEqual(instant.runs.total, 2)
         XCTAssertEqual(try summary(DashboardFilter(template: "nope")).runs.total, 0)
     }
 
