@@ -105,18 +105,7 @@ public enum FileSystem {
     /// fsync, rename over the target, fsync the directory. Readers see the old or the new file, never a part.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SdetkitError) {
         let dir = Path.dirname(path)
-        let tmp = "\(dir)/.\(Path.basename(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SdetkitError.io("cannot write", path: path, errno: errno) }
-        do throws(SdetkitError) {
-            try writeAll(fd: fd, bytes, path: path)
-            guard fsync(fd) == 0 else { throw SdetkitError.io("cannot sync", path: path, errno: errno) }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        close(fd)
+        let tmp = try writeSyncedTemp(bytes, beside: path, mode: mode)
         guard rename(tmp, path) == 0 else {
             let e = errno
             unlink(tmp)
@@ -129,22 +118,30 @@ public enum FileSystem {
         try writeAtomically(Array(text.utf8), to: path)
     }
 
-    /// Creates `path` with `bytes` only if it does not exist yet (content-addressed objects).
-    /// Returns false when it already existed. Atomic and durable like ``writeAtomically(_:to:mode:)``.
-    @discardableResult
-    public static func createAtomically(_ bytes: [UInt8], at path: String, mode: mode_t = 0o444) throws(SdetkitError) -> Bool {
-        if exists(path) { return false }
-        let dir = Path.dirname(path)
-        let tmp = "\(dir)/.\(Path.basename(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    /// Writes `bytes` to a new temp file in `path`'s directory and fsyncs it; returns the temp path.
+    static func writeSyncedTemp(_ bytes: [UInt8], beside path: String, mode: mode_t) throws(SdetkitError) -> String {
+        let tmp = "\(Path.dirname(path))/.\(Path.basename(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SdetkitError.io("cannot write", path: path, errno: errno) }
         do throws(SdetkitError) {
             try writeAll(fd: fd, bytes, path: path)
             guard fsync(fd) == 0 else { throw SdetkitError.io("cannot sync", path: path, errno: errno) }
         } catch {
-            close(fd); unlink(tmp); throw error
+            close(fd)
+            unlink(tmp)
+            throw error
         }
         close(fd)
+        return tmp
+    }
+
+    /// Creates `path` with `bytes` only if it does not exist yet (content-addressed objects).
+    /// Returns false when it already existed. Atomic and durable like ``writeAtomically(_:to:mode:)``.
+    @discardableResult
+    public static func createAtomically(_ bytes: [UInt8], at path: String, mode: mode_t = 0o444) throws(SdetkitError) -> Bool {
+        if exists(path) { return false }
+        let dir = Path.dirname(path)
+        let tmp = try writeSyncedTemp(bytes, beside: path, mode: mode)
         // link() fails with EEXIST instead of replacing: the first writer of an object wins.
         if link(tmp, path) != 0 {
             let e = errno

@@ -51,10 +51,16 @@ public struct Dashboard: Sendable {
             try sink(HTMLRenderer(summary: summary).render())
         case .csv:
             switch csvTable {
-            case .runs: try store.export(format: .csv, filter: options.filter.runFilter, sink: sink)
+            case .runs: try exportRuns(sink: sink)
             case .summary: try sink(CSVSummary.render(summary))
             }
         }
+    }
+
+    /// One CSV row per run of the window, streamed from the index: exactly `history export --format csv`
+    /// (RFC 4180, CRLF, formula-neutralised). Needs no summary, so it costs one index scan.
+    public func exportRuns(sink: ([UInt8]) throws -> Void) throws {
+        try store.export(format: .csv, filter: options.filter.runFilter, sink: sink)
     }
 
     /// The whole rendering in memory (for small outputs and tests; CSV of a large history is better streamed).

@@ -36,6 +36,8 @@ enum HTMLAssets {
     th[aria-sort=ascending] button::after{content:" \\2191";opacity:1}
     th[aria-sort=descending] button::after{content:" \\2193";opacity:1}
     td.task{max-width:420px;overflow-wrap:anywhere}
+    td.when{white-space:nowrap}
+    .card .pill{font-size:16px;padding:2px 12px;border-radius:14px}
     .pill{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;font-weight:600}
     .pill.ok{background:var(--okbg);color:var(--ok)}.pill.failed{background:var(--badbg);color:var(--bad)}
     .pill.denied{background:var(--warnbg);color:var(--warn)}

@@ -44,9 +44,7 @@ struct HTMLRenderer {
         <p>Every run as a table: <code>sdetkit agent dashboard build --format csv</code> (the csv export, one row per run); \
         every metric and failure: <code>--format json</code>. Metric definitions: docs/dashboard.md.</p>
         </footer>
-        <script>
-        \(HTMLAssets.script)
-        </script>
+        <script>\(HTMLAssets.script)</script>
         </body>
         </html>
 
@@ -77,8 +75,9 @@ struct HTMLRenderer {
         out += card("p95 duration", Fmt.ms(s.slo.durations.p95), "target &lt; \(Fmt.ms(s.slo.targets.p95DurationMs))", tone: tone(s.slo.p95Met))
         out += card("Incidents", Fmt.count(s.slo.incidents), "failed runs", tone: s.slo.incidents > 0 ? "bad" : "good")
         let b = s.slo.errorBudget
-        out += card("Error budget", r.total == 0 ? "—" : Fmt.percent(b.usedFraction, digits: 0),
-                    "\(b.used) of \(Fmt.fixed(b.allowed, digits: 2)) non-ok runs used", tone: r.total == 0 ? "" : (b.exhausted ? "bad" : "good"))
+        let budgetValue = r.total == 0 ? "—" : (b.exhausted ? "exhausted" : Fmt.percent(b.usedFraction, digits: 0) + " used")
+        out += card("Error budget", budgetValue, "\(b.used) non-ok of \(Fmt.fixed(b.allowed, digits: 2)) allowed (\(Fmt.percent(b.usedFraction, digits: 0)))",
+                    tone: r.total == 0 ? "" : (b.exhausted ? "bad" : "good"))
         out += card("History", s.integrity.verified ? "verified" : "NOT verified",
                     "\(Fmt.count(s.integrity.entries)) entries · head <span class=\"mono\">\(h(Fmt.shortHash(s.integrity.head)))</span>",
                     tone: s.integrity.verified ? "good" : "bad")
@@ -133,7 +132,7 @@ struct HTMLRenderer {
         out += "<th data-key=\"status\">Status</th><th data-key=\"task\">Task</th><th data-key=\"template\">Template</th><th data-key=\"reason\">Reason</th>"
         out += "<th class=\"num\" data-type=\"num\" data-key=\"duration\">Duration</th><th data-key=\"hash\">Hash</th></tr></thead>\n<tbody>\n"
         for f in shown {
-            out += "<tr><td class=\"num\" data-v=\"\(f.seq)\">\(f.seq)</td><td class=\"mono\">\(h(f.capturedAt))</td>"
+            out += "<tr><td class=\"num\" data-v=\"\(f.seq)\">\(f.seq)</td><td class=\"mono when\">\(h(f.capturedAt))</td>"
             out += "<td><span class=\"pill \(h(f.status))\">\(h(f.status))</span></td>"
             out += "<td class=\"task\" title=\"\(h(Fmt.oneLine(f.task, max: 1000)))\">\(h(Fmt.oneLine(f.task, max: 160)))</td>"
             out += "<td>\(h(Fmt.oneLine(f.template ?? "", max: 80)))</td>"

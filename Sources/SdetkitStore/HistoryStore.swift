@@ -124,6 +124,8 @@ public final class HistoryStore: Sendable {
         let size = Int(FileSystem.fileSize(layout.ledgerPath) ?? 0)
         if !force, let m = try? meta(db), Int(m["ledger_offset"] ?? "") == size { return }
         try db.transaction {
+            // Re-read both under SQLite's write lock: another process may have caught the index up meanwhile.
+            let size = Int(FileSystem.fileSize(layout.ledgerPath) ?? 0)
             let m = try meta(db)
             var offset = Int(m["ledger_offset"] ?? "0") ?? 0
             var head = m["ledger_head"] ?? LedgerEntry.genesis

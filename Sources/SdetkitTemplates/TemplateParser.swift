@@ -285,7 +285,9 @@ struct Builder {
         var retries = RetryPolicy.none
         if let e = m["retries"], !e.value.isNull {
             if case .number = e.value.json {
-                retries.max = Int(number(e.value, "\(what) retries", range: 0...10) ?? 0)
+                if let n = number(e.value, "\(what) retries", range: 0...10) {
+                    if n.rounded() == n { retries.max = Int(n) } else { add(e.value.line, "\(what) retries must be a whole number") }
+                }
             } else if let r = mapping(e.value, "\(what) retries", allowed: TemplateParser.retryKeys) {
                 if let mx = r["max"], let n = number(mx.value, "\(what) retries.max", range: 0...10) {
                     if n.rounded() == n { retries.max = Int(n) } else { add(mx.value.line, "\(what) retries.max must be a whole number") }

@@ -116,7 +116,9 @@ enum YAMLTree {
                 let at = context.mark.line != mark.line ? " that starts on line \(context.mark.line)" : ""
                 p += " (\(context.text)\(at))"
             }
-            return TemplateIssue(file: file, line: max(1, mark.line),
+            // libyaml reports errors found at the end of the input on the line after the last one.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+            return TemplateIssue(file: file, line: max(1, min(mark.line, max(lines, 1))),
                                  problem: "invalid YAML: \(p); check indentation, quotes and brackets")
         case .reader(let problem, let offset, _, _):
             return TemplateIssue(file: file, line: offset.map { lineOf(offset: $0, in: text) }, problem: "invalid YAML: \(problem)")

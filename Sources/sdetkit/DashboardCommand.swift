@@ -49,7 +49,6 @@ struct DashboardCommand: ParsableCommand {
                                            slo: SLOTargets(successRate: ws.config.slo.successRate, p95DurationMs: ws.config.slo.p95DurationMs),
                                            actionBudget: ws.config.budgets.maxActions)
             let dashboard = Dashboard(store: ws.store, options: options, clock: ws.clock)
-            let summary = try dashboard.summary()
 
             // (format, where, shown name); "-" is stdout.
             var targets: [(DashboardFormat, String, String)] = []
@@ -77,13 +76,20 @@ struct DashboardCommand: ParsableCommand {
                 targets.append((.md, summaryOutput == "-" ? "-" : Output.absolute(summaryOutput), summaryOutput))
             }
 
+            // The summary is computed once, and only when a format needs it (the runs csv streams on its own).
+            var summary: DashboardSummary?
+            func render(_ f: DashboardFormat, _ sink: ([UInt8]) throws -> Void) throws {
+                if f == .csv && csvTable == .runs { return try dashboard.exportRuns(sink: sink) }
+                if summary == nil { summary = try dashboard.summary() }
+                if let summary { try dashboard.render(f, summary: summary, csvTable: csvTable, sink: sink) }
+            }
             var written: [String] = []
             for (f, path, shown) in targets {
                 if path == "-" {
-                    try dashboard.render(f, summary: summary, csvTable: csvTable) { Output.write(1, $0) }
+                    try render(f) { Output.write(1, $0) }
                 } else {
                     let writer = try AtomicStreamWriter(path: path)
-                    try dashboard.render(f, summary: summary, csvTable: csvTable) { try writer.write($0) }
+                    try render(f) { try writer.write($0) }
                     try writer.commit()
                     written.append(shown)
                 }

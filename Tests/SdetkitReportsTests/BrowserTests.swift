@@ -15,7 +15,10 @@ final class BrowserTests: XCTestCase {
         try FileSystem.createDirectories(dir + "/profile")
     }
 
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+    override func tearDown() {
+        // SDETKIT_DASHBOARD_KEEP=1 keeps the pages, screenshots and net logs for a look.
+        if ProcessInfo.processInfo.environment["SDETKIT_DASHBOARD_KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+    }
 
     /// Runs chromium with background networking off and every host name unresolvable; returns (status, stdout, stderr).
     func browse(_ url: String, _ extra: [String]) throws -> (Int32, String, String) {

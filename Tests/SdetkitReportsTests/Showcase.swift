@@ -38,7 +38,7 @@ extension FixtureHistory {
                 let rec = A.record(task: task, status: status, template: template,
                                    actions: [action] + (next(3) == 0 ? [A.action("git.status", "ok")] : []))
                 runs.append((rec, RunObservation(capturedAt: RunClock.rfc3339(epochSeconds: t),
-                                                 durationMs: 120 + next(900) + (status == .failed ? 1500 + next(3000) : 0), tool: "t", host: nil)))
+                                                 durationMs: 120 + next(900) + (status == .failed ? 400 + next(2400) : 0), tool: "t", host: nil)))
             }
         }
         try h.store.appendBatch(runs)

@@ -66,7 +66,7 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(found.count, 1)
         XCTAssertTrue(found[0].text.hasPrefix("templates/automations/bad.yaml:"), found[0].text)
         XCTAssertNotNil(found[0].line)
-        XCTAssertGreaterThanOrEqual(found[0].line ?? 0, 7, found[0].text)
+        XCTAssertEqual(found[0].line, 7, "the error at the end of the input points at the last line: \(found[0].text)")
         XCTAssertTrue(found[0].problem.contains("invalid YAML"), found[0].problem)
     }
 

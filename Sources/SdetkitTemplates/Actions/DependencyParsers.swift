@@ -34,10 +34,7 @@ enum DependencyParsers {
     // MARK: Package.swift
 
     static func swiftPM(_ text: String) -> [Dependency] {
-        let code = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            if let r = line.range(of: "//") { return line[..<r.lowerBound] }
-            return line
-        }.joined(separator: " ")
+        let code = text.split(separator: "\n", omittingEmptySubsequences: false).map(withoutLineComment).joined(separator: " ")
         var out: [Dependency] = []
         var rest = Substring(code)
         while let r = rest.range(of: ".package(") {
@@ -66,6 +63,21 @@ enum DependencyParsers {
             out.append(Dependency(name: name, version: version, scope: args.contains("path:") && !args.contains("url:") ? "local" : "runtime"))
         }
         return out
+    }
+
+    /// The line up to a `//` comment that is outside a string literal.
+    static func withoutLineComment(_ line: Substring) -> Substring {
+        var inString = false
+        var previous: Character = " "
+        var i = line.startIndex
+        while i < line.endIndex {
+            let c = line[i]
+            if c == "\"" && previous != "\\" { inString.toggle() }
+            if !inString && c == "/" && previous == "/" { return line[..<line.index(before: i)] }
+            previous = c
+            i = line.index(after: i)
+        }
+        return line
     }
 
     /// The first double-quoted string after `label`.
