@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "SdetkitAudit", dependencies: ["SdetkitCore", "SdetkitGit", "SdetkitEngine"]),
         // Template pack: schema, interpolation, runner, pack/verify.
         .target(name: "SdetkitTemplates", dependencies: [
-            "SdetkitCore", "SdetkitEngine", .product(name: "Yams", package: "Yams"),
+            "SdetkitCore", "SdetkitEngine", "SdetkitGit", .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Dashboards and exports from the history index.

@@ -7,6 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-}
 out=${2:-$here/.sdetkit-example}
+case "$bin" in ""|/*) ;; *) bin="$PWD/$bin" ;; esac
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 if [ -z "$bin" ]; then
   swift build --package-path "$here" --product sdetkit >&2
   bin=$(swift build --package-path "$here" --show-bin-path)/sdetkit

@@ -66,10 +66,14 @@ enum FileScanner {
             guard secretMask != 0 else { return }
             var windows = LineWindows(line: line, mask: secretMask, matcher: context.matcher)
             var matchedSpecific = false
+            // The generic rule needs an assignment: skip its (case-insensitive, costly) regex on lines that merely
+            // mention "token" or "password" without '=' or ':'.
+            let hasAssignment = line.contains { $0 == 0x3D || $0 == 0x3A }
             for order in [context.specificOrder, context.genericOrder] {
                 if matchedSpecific { break }
                 for i in order where secretMask & (UInt64(1) << UInt64(i)) != 0 {
                     let rule = context.secretRules[i]
+                    if rule.isGeneric && !hasAssignment { continue }
                     if let message = windows.firstMatch(bit: UInt64(1) << UInt64(i), rule: rule, file: buf) {
                         out.append(RawFinding(rule: rule.rule, line: lineNo, normalised: norm(), message: message))
                         if !rule.isGeneric { matchedSpecific = true }

@@ -16,7 +16,10 @@ public enum CSV {
 
     public static func appendField(_ raw: String, neutralising: Bool = true, into out: inout [UInt8]) {
         let field = neutralising ? neutralise(raw) : raw
-        let needsQuotes = field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        let needsQuotes = field.utf8.withContiguousStorageIfAvailable { buf in
+            for b in buf where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+            return false
+        } ?? field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         if !needsQuotes {
             out.append(contentsOf: field.utf8)
             return

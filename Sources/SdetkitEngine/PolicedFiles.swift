@@ -20,10 +20,11 @@ public enum PolicedFiles {
         if context.dryRun { return .wouldWrite(rel, decision.approval) }
         let abs = context.layout.absolute(rel)
         do {
-            try FileSystem.createDirectories(Path.dirname(abs))
-            // Re-check after creating parents: the resolved path must still be what policy approved.
-            let again = context.policy.checkWrite(path: rel, action: action)
-            guard again.allowed, again.resolvedRelativePath == rel else { return .denied(again.reason, again.approval) }
+            // Re-check after creating parents (the tree changed): the resolved path must still be what policy approved.
+            if !(try FileSystem.createDirectories(Path.dirname(abs))).isEmpty {
+                let again = context.policy.checkWrite(path: rel, action: action)
+                guard again.allowed, again.resolvedRelativePath == rel else { return .denied(again.reason, again.approval) }
+            }
             try FileSystem.writeAtomically(bytes, to: abs)
         } catch let e as UserFacingError {
             return .failed(e.message, decision.approval)

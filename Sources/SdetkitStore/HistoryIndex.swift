@@ -117,16 +117,31 @@ enum IndexSchema {
         func insert(entry: LedgerEntry, record: RunRecord) throws {
             let epoch = RunClock.parse(entry.capturedAt) ?? 0
             run.reset()
-            run.bindAll([
-                entry.seq, entry.hash, entry.chain, entry.capturedAt, epoch, RunClock.date(epochSeconds: epoch),
-                entry.durationMs, record.status.rawValue, record.kind, record.task, record.templateID,
-                IndexedRun.family(of: record), record.actions.count, record.actions.filter { !$0.ok && !$0.denied }.count,
-                record.actions.filter(\.denied).count, record.firstProblem,
-            ])
+            run.bind(1, entry.seq)
+            run.bind(2, entry.hash)
+            run.bind(3, entry.chain)
+            run.bind(4, entry.capturedAt)
+            run.bind(5, epoch)
+            run.bind(6, RunClock.date(epochSeconds: epoch))
+            run.bind(7, entry.durationMs)
+            run.bind(8, record.status.rawValue)
+            run.bind(9, record.kind)
+            run.bind(10, record.task)
+            run.bind(11, record.templateID)
+            run.bind(12, IndexedRun.family(of: record))
+            run.bind(13, record.actions.count)
+            run.bind(14, record.actions.filter { !$0.ok && !$0.denied }.count)
+            run.bind(15, record.actions.filter(\.denied).count)
+            run.bind(16, record.firstProblem)
             try run.run()
             for (i, a) in record.actions.enumerated() {
                 action.reset()
-                action.bindAll([entry.seq, i, a.action, a.ok, a.denied, a.approval.rawValue])
+                action.bind(1, entry.seq)
+                action.bind(2, i)
+                action.bind(3, a.action)
+                action.bind(4, a.ok)
+                action.bind(5, a.denied)
+                action.bind(6, a.approval.rawValue)
                 try action.run()
             }
         }

@@ -34,9 +34,10 @@ extension HistoryStore {
         let indexed = indexedState()
         let lines = try Ledger.readLines(path: layout.ledgerPath).lines
         var problems: [VerifyProblem] = []
-        var entries: [LedgerEntry] = []
+        var entries: [LedgerFacts] = []
+        entries.reserveCapacity(lines.count)
         for (i, line) in lines.enumerated() {
-            if let e = LedgerEntry(line: line) {
+            if let e = LedgerFacts(line: line) {
                 entries.append(e)
             } else {
                 problems.append(VerifyProblem(kind: "malformed-entry", seq: nil, hash: nil,
@@ -62,7 +63,7 @@ extension HistoryStore {
                             problems: problems)
     }
 
-    func chainProblems(_ entries: [LedgerEntry]) -> [VerifyProblem] {
+    func chainProblems(_ entries: [LedgerFacts]) -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
         let seqs = entries.map(\.seq)
         let seqSet = Set(seqs)
@@ -84,7 +85,7 @@ extension HistoryStore {
         }
         var prev = LedgerEntry.genesis
         for (i, e) in entries.enumerated() {
-            if e.computedChain != e.chain {
+            if !e.chainValid {
                 problems.append(VerifyProblem(kind: "edited-entry", seq: e.seq, hash: e.hash,
                     detail: "ledger entry \(e.seq) was modified: its chain hash does not match its content"))
             }
@@ -97,7 +98,7 @@ extension HistoryStore {
         return problems
     }
 
-    func recordProblems(entries: [LedgerEntry], referenced: Set<String>) -> [VerifyProblem] {
+    func recordProblems(entries: [LedgerFacts], referenced: Set<String>) -> [VerifyProblem] {
         let hashes = referenced.sorted()
         // Hash every referenced object once, in parallel.
         let results = UnsafeResultBuffer(count: hashes.count)

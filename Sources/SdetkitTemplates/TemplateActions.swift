@@ -6,8 +6,5 @@ public enum TemplateActions {
         [BundleTarAction(), DepsInventoryAction(), DocsLinksAction(), LicenseHeadersAction(), LargeFilesAction(), ReportSummaryAction()]
     }
 
-    /// The same as ``actions``.
-    public static var all: [any AgentAction] { actions }
-
     public static var registry: ActionRegistry { ActionRegistry(actions) }
 }

@@ -1,0 +1,92 @@
+import SdetkitCore
+
+/// What `verify` needs of a ledger line, read straight from its bytes.
+///
+/// Ledger lines are written in canonical JSON, so the chain hash can be checked without parsing: it is the
+/// SHA-256 of the line with its `"chain":"<64 hex>",` member removed. Keys are found only at structural
+/// positions (after `{` or `,`): inside a JSON string a quote is always escaped, so no value can fake them.
+/// Anything unexpected falls back to a full parse, which also arbitrates a byte-level chain mismatch.
+struct LedgerFacts {
+    var seq: Int
+    var hash: String
+    var prev: String
+    var chain: String
+    var chainValid: Bool
+
+    init?(line: ArraySlice<UInt8>) {
+        if let fast = LedgerFacts.scan(line) {
+            if fast.chainValid { self = fast; return }
+        }
+        guard let entry = LedgerEntry(line: line) else { return nil }
+        self.init(seq: entry.seq, hash: entry.hash, prev: entry.prev, chain: entry.chain,
+                  chainValid: entry.computedChain == entry.chain)
+    }
+
+    init(seq: Int, hash: String, prev: String, chain: String, chainValid: Bool) {
+        self.seq = seq
+        self.hash = hash
+        self.prev = prev
+        self.chain = chain
+        self.chainValid = chainValid
+    }
+
+    static func scan(_ line: ArraySlice<UInt8>) -> LedgerFacts? {
+        let bytes = Array(line)
+        return bytes.withUnsafeBufferPointer { buf -> LedgerFacts? in
+            guard let chainKey = find(#""chain":""#, in: buf),
+                  let hash = hex64(after: #""hash":""#, in: buf),
+                  let prev = hex64(after: #""prev":""#, in: buf),
+                  let seq = integer(after: #""seq":"#, in: buf) else { return nil }
+            let valueStart = chainKey + 9
+            guard valueStart + 66 <= buf.count, buf[valueStart + 64] == 0x22, buf[valueStart + 65] == 0x2C,
+                  let chain = hexString(buf, valueStart) else { return nil }
+            var hasher = Digest.Hasher()
+            hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[0..<chainKey])))
+            hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[(valueStart + 66)...])))
+            return LedgerFacts(seq: seq, hash: hash, prev: prev, chain: chain, chainValid: hasher.finalizeHex() == chain)
+        }
+    }
+
+    /// Offset of `key` where it starts a member (preceded by `{` or `,`).
+    static func find(_ key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> Int? {
+        let k = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        guard buf.count > k.count else { return nil }
+        var i = 1
+        while i + k.count <= buf.count {
+            if buf[i] == k[0], buf[i - 1] == 0x7B || buf[i - 1] == 0x2C {
+                var j = 1
+                while j < k.count && buf[i + j] == k[j] { j += 1 }
+                if j == k.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    static func hex64(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let at = find(key, in: buf) else { return nil }
+        let start = at + key.utf8CodeUnitCount
+        guard start + 65 <= buf.count, buf[start + 64] == 0x22 else { return nil }
+        return hexString(buf, start)
+    }
+
+    static func hexString(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> String? {
+        let slice = UnsafeBufferPointer(rebasing: buf[start..<(start + 64)])
+        guard slice.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        return String(decoding: slice, as: UTF8.self)
+    }
+
+    static func integer(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let at = find(key, in: buf) else { return nil }
+        var i = at + key.utf8CodeUnitCount
+        var v = 0
+        var digits = 0
+        while i < buf.count, (0x30...0x39).contains(buf[i]), digits < 18 {
+            v = v * 10 + Int(buf[i] - 0x30)
+            i += 1
+            digits += 1
+        }
+        guard digits > 0, i < buf.count, buf[i] == 0x2C || buf[i] == 0x7D else { return nil }
+        return v
+    }
+}
