@@ -59,6 +59,7 @@ struct SecretRule: Sendable {
                     if let floor = minEntropy, SecretFilters.entropy(secret) < floor { continue }
                 }
                 if isGeneric {
+                    if SecretFilters.isWordsWithSeparators(secret) { continue }
                     let quoteRange = m.numberOfRanges > 2 ? m.range(at: 2) : NSRange(location: NSNotFound, length: 0)
                     let quoted = quoteRange.location != NSNotFound && quoteRange.length > 0
                     if !quoted && (!SecretFilters.hasDigitAndLetter(secret) || SecretFilters.isCodeIdentifier(secret)) {
@@ -119,6 +120,19 @@ enum SecretFilters {
     /// Weaker hints, used only by the generic assignment rule: a vendor-prefixed token (xoxb-, ghp_, AKIA…)
     /// is specific evidence on its own, even when its body happens to contain a run like 12345678.
     static let genericPlaceholderMarkers = ["sample", "abcdefgh", "12345678", "00000000"]
+
+    /// Identifier-like values — single-case words joined by `-` or `_`, no digits (`django-insecure-`,
+    /// `set-password`, `HTTP_X_CSRFTOKEN`) — are names, not secrets; the generic rule skips them.
+    static func isWordsWithSeparators(_ s: String) -> Bool {
+        var sawLetter = false
+        for part in s.utf8.split(whereSeparator: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
+            let lower = part.allSatisfy { (0x61...0x7A).contains($0) }
+            let upper = part.allSatisfy { (0x41...0x5A).contains($0) }
+            guard lower || upper else { return false }
+            sawLetter = true
+        }
+        return sawLetter
+    }
 
     /// Obvious placeholders and documentation values.
     static func isPlaceholder(_ s: String, generic: Bool = true) -> Bool {

@@ -128,6 +128,10 @@ final class SecretRuleTests: XCTestCase {
         let slack = "xox" + "b-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
         XCTAssertEqual(findings(audit(["a.py": "slack = \"\(slack)\"\n"]), "secrets.slack-token").count, 1)
         XCTAssertTrue(findings(audit(["b.py": "password = \"abcdefgh12345678\"\n"]), "secrets.generic-assignment").isEmpty)
+        // Identifier-like values are names, not secrets.
+        for value in ["django-insecure-", "set-password-flow", "HTTP_X_CSRFTOKEN_HEADER"] {
+            XCTAssertTrue(findings(audit(["c.py": "SECRET_KEY_PREFIX = \"\(value)\"\n"]), "secrets.generic-assignment").isEmpty, value)
+        }
     }
 
     func testEverySecretRuleHasFixtures() {
