@@ -8,9 +8,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_DIR:-/tmp/sdetkit-bench}
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install -y hyperfine)" >&2; exit 2; }
 bash "$here/scripts/install-deps.sh"
-swift build -c release --package-path "$here" --product sdetkit >&2
-swift build -c release --package-path "$here" --product sdetkit-bench >&2
-bin=$(swift build -c release --package-path "$here" --show-bin-path)
+swift build -c release --static-swift-stdlib --package-path "$here" --product sdetkit >&2
+swift build -c release --static-swift-stdlib --package-path "$here" --product sdetkit-bench >&2
+bin=$(swift build -c release --static-swift-stdlib --package-path "$here" --show-bin-path)
 sk="$bin/sdetkit"
 rm -rf "$work" && mkdir -p "$work"
 export GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.com GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com

@@ -4,6 +4,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bash "$here/scripts/install-deps.sh"
-swift build -c release --package-path "$here" >&2
-bin=$(swift build -c release --package-path "$here" --show-bin-path)/sdetkit
+swift build -c release --static-swift-stdlib --package-path "$here" --product sdetkit >&2
+bin=$(swift build -c release --static-swift-stdlib --package-path "$here" --show-bin-path)/sdetkit
 exec "$bin" agent demo "$@"

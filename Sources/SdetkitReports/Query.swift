@@ -41,11 +41,14 @@ struct SummaryQuery {
         through = try scalar("SELECT COALESCE(MAX(seq), 0) FROM runs", [])
         out.throughSeq = through
         try counts(into: &out)
-        try streaks(into: &out)
-        out.slo = try slo(out.runs)
+        let scanned = try scan()
+        out.runs.latestStatus = scanned.latestStatus
+        out.runs.currentSuccessStreak = scanned.currentSuccessStreak
+        out.runs.longestFailureStreak = scanned.longestFailureStreak
+        out.slo = slo(out.runs, durations: scanned.percentiles(total: out.runs.total))
         try groups(into: &out)
         try actions(into: &out)
-        out.flaky = try flaky()
+        out.flaky = scanned.flaky
         try failures(into: &out)
         out.daily = try daily()
         return out
@@ -85,28 +88,75 @@ struct SummaryQuery {
         if out.runs.total > 0 { out.runs.successRate = round6(Double(out.runs.ok) / Double(out.runs.total)) }
     }
 
-    func streaks(into out: inout DashboardSummary) throws {
+    /// What one ordered pass over the window's runs gives: streaks, flaky templates and the duration
+    /// histogram. Memory is bounded by distinct durations and templates (× the flaky window), not by runs.
+    struct Scan {
+        var latestStatus: String?
+        var currentSuccessStreak = 0
+        var longestFailureStreak = 0
+        var flaky: [FlakyTemplate] = []
+        var histogram: [Int: Int] = [:]
+
+        /// Nearest-rank percentiles (the k-th smallest duration, k = ⌈p/100 × n⌉).
+        func percentiles(total: Int) -> Percentiles {
+            guard total > 0 else { return Percentiles() }
+            let ranks = [50, 95, 99].map { max(1, ($0 * total + 99) / 100) }
+            var found: [Int?] = [nil, nil, nil]
+            var cumulative = 0
+            for (duration, n) in histogram.sorted(by: { $0.key < $1.key }) {
+                cumulative += n
+                for i in 0..<3 where found[i] == nil && cumulative >= ranks[i] { found[i] = duration }
+            }
+            return Percentiles(p50: found[0], p95: found[1], p99: found[2])
+        }
+    }
+
+    /// Streaks: a failure streak is a maximal run of consecutive non-ok runs; the current success streak counts
+    /// the ok runs after the last non-ok one. Flaky: templates whose last `flakyWindow` ok/failed runs switched
+    /// between ok and failed at least twice (denied runs are left out: a denial reflects the approval mode of
+    /// that run, not a flaky outcome).
+    func scan() throws -> Scan {
+        var out = Scan()
+        let window = max(2, options.flakyWindow)
+        var recent: [String: [Bool]] = [:]  // template → last `window` outcomes (true = ok), oldest first
+        var failing = 0
         let (w, args) = clause()
-        try query("SELECT status FROM runs\(w) ORDER BY seq DESC LIMIT 1", args) { out.runs.latestStatus = $0.string(0) }
-        let (wBad, argsBad) = clause("status != 'ok'")
-        let (wAfter, argsAfter) = clause("seq > (SELECT COALESCE(MAX(seq), 0) FROM runs\(wBad))")
-        out.runs.currentSuccessStreak = try scalar("SELECT COUNT(*) FROM runs\(wAfter)", argsAfter + argsBad)
-        // Gaps and islands: a non-ok run's island is identified by how many ok runs precede it.
-        out.runs.longestFailureStreak = try scalar("""
-            SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM (
-              SELECT status, SUM(status = 'ok') OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS island FROM runs\(w))
-            WHERE status != 'ok' GROUP BY island)
-            """, args)
+        try query("SELECT status, template, duration_ms FROM runs\(w) ORDER BY seq", args) { s in
+            let status = s.string(0)
+            let ok = status == "ok"
+            out.latestStatus = status
+            if ok {
+                out.currentSuccessStreak += 1
+                failing = 0
+            } else {
+                out.currentSuccessStreak = 0
+                failing += 1
+                out.longestFailureStreak = max(out.longestFailureStreak, failing)
+            }
+            out.histogram[s.int(2), default: 0] += 1
+            if !s.isNull(1), ok || status == "failed" {
+                let t = s.string(1)
+                var list = recent[t, default: []]
+                if list.count == window { list.removeFirst() }
+                list.append(ok)
+                recent[t] = list
+            }
+        }
+        out.flaky = recent.compactMap { t, outcomes in
+            let switches = zip(outcomes, outcomes.dropFirst()).filter { $0 != $1 }.count
+            return switches >= 2 ? FlakyTemplate(template: t, switches: switches, recent: outcomes.map { $0 ? "ok" : "failed" }) : nil
+        }.sorted { ($0.switches, $1.template) > ($1.switches, $0.template) }
+        return out
     }
 
     // MARK: - SLO
 
-    func slo(_ runs: RunCounts) throws -> SLOReport {
+    func slo(_ runs: RunCounts, durations: Percentiles) -> SLOReport {
         var r = SLOReport()
         r.targets = options.slo
         r.successRate = runs.successRate
         r.successRateMet = runs.successRate.map { $0 >= options.slo.successRate }
-        r.durations = try percentiles(total: runs.total)
+        r.durations = durations
         r.p95Met = r.durations.p95.map { $0 < options.slo.p95DurationMs }
         r.incidents = runs.failed
         var b = ErrorBudget()
@@ -116,21 +166,6 @@ struct SummaryQuery {
         b.usedFraction = b.allowed > 0 ? round6(Double(b.used) / b.allowed) : nil
         r.errorBudget = b
         return r
-    }
-
-    /// Nearest-rank percentiles (the k-th smallest duration, k = ⌈p/100 × n⌉) from a duration histogram:
-    /// one grouped scan, memory bounded by the number of distinct durations.
-    func percentiles(total: Int) throws -> Percentiles {
-        guard total > 0 else { return Percentiles() }
-        let ranks = [50, 95, 99].map { max(1, ($0 * total + 99) / 100) }
-        var found: [Int?] = [nil, nil, nil]
-        var cumulative = 0
-        let (w, args) = clause()
-        try query("SELECT duration_ms, COUNT(*) FROM runs\(w) GROUP BY duration_ms ORDER BY duration_ms", args) { s in
-            cumulative += s.int(1)
-            for i in 0..<3 where found[i] == nil && cumulative >= ranks[i] { found[i] = s.int(0) }
-        }
-        return Percentiles(p50: found[0], p95: found[1], p99: found[2])
     }
 
     // MARK: - Templates, families, actions, approvals
@@ -161,45 +196,36 @@ struct SummaryQuery {
     func actions(into out: inout DashboardSummary) throws {
         let (w, args) = clause()
         let from = w.isEmpty ? "run_actions" : "run_actions JOIN runs ON runs.seq = run_actions.seq"
-        var rows: [ActionStat] = []
+        var byAction: [String: (n: Int, ok: Int, failed: Int, denied: Int)] = [:]
+        var approvals = Approvals(approved: 0, autoApproved: 0, denied: 0, failedAfterApproval: 0)
         try query("""
-            SELECT action, COUNT(*), SUM(ok), SUM(ok=0 AND denied=0), SUM(denied) FROM \(from)\(w) GROUP BY action
+            SELECT action, approval, COUNT(*), SUM(ok), SUM(ok=0 AND denied=0), SUM(denied) FROM \(from)\(w)
+            GROUP BY action, approval
             """, args) { s in
-            let n = s.int(1)
-            rows.append(ActionStat(action: s.string(0), count: n, ok: s.int(2), failed: s.int(3), denied: s.int(4),
-                                   failureRate: round6(Double(n - s.int(2)) / Double(max(1, n)))))
+            let n = s.int(2), ok = s.int(3), failed = s.int(4), denied = s.int(5)
+            var a = byAction[s.string(0), default: (0, 0, 0, 0)]
+            a.n += n; a.ok += ok; a.failed += failed; a.denied += denied
+            byAction[s.string(0)] = a
+            switch s.string(1) {
+            case "granted":
+                approvals.approved += n
+                approvals.failedAfterApproval += failed
+            case "not_required": approvals.autoApproved += n
+            case "denied": approvals.denied += n
+            default: break
+            }
+        }
+        var rows = byAction.map { name, a in
+            ActionStat(action: name, count: a.n, ok: a.ok, failed: a.failed, denied: a.denied,
+                       failureRate: round6(Double(a.n - a.ok) / Double(max(1, a.n))))
         }
         rows.sort { ($0.count, $1.action) > ($1.count, $0.action) }
         out.actionCount = rows.count
         out.topActions = Array(rows.prefix(options.topLimit))
-        try query("""
-            SELECT COALESCE(SUM(approval='granted'),0), COALESCE(SUM(approval='not_required'),0),
-              COALESCE(SUM(approval='denied'),0), COALESCE(SUM(approval='granted' AND ok=0 AND denied=0),0) FROM \(from)\(w)
-            """, args) { s in
-            out.approvals = Approvals(approved: s.int(0), autoApproved: s.int(1), denied: s.int(2), failedAfterApproval: s.int(3))
-        }
+        out.approvals = approvals
     }
 
     // MARK: - Flaky, failures, daily
-
-    /// Templates whose last `flakyWindow` ok/failed runs switched between ok and failed at least twice.
-    /// Denied runs are left out: a denial reflects the approval mode of that run, not a flaky outcome.
-    func flaky() throws -> [FlakyTemplate] {
-        let (w, args) = clause("template IS NOT NULL", "status IN ('ok','failed')")
-        var byTemplate: [(String, [String])] = []
-        try query("""
-            SELECT template, status FROM (
-              SELECT template, status, seq, ROW_NUMBER() OVER (PARTITION BY template ORDER BY seq DESC) AS rn FROM runs\(w))
-            WHERE rn <= ? ORDER BY template, seq
-            """, args + [max(2, options.flakyWindow)]) { s in
-            let t = s.string(0)
-            if byTemplate.last?.0 == t { byTemplate[byTemplate.count - 1].1.append(s.string(1)) } else { byTemplate.append((t, [s.string(1)])) }
-        }
-        return byTemplate.compactMap { t, statuses in
-            let switches = zip(statuses, statuses.dropFirst()).filter { $0 != $1 }.count
-            return switches >= 2 ? FlakyTemplate(template: t, switches: switches, recent: statuses) : nil
-        }.sorted { ($0.switches, $1.template) > ($1.switches, $0.template) }
-    }
 
     static let failureColumns = "seq, captured_at, hash, status, task, template, family, reason, duration_ms"
 
