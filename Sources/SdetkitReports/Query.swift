@@ -1,8 +1,9 @@
 import SdetkitCore
 import SdetkitStore
 
-/// Computes a ``DashboardSummary`` from the SQLite index with aggregate queries: nothing reads record files,
-/// and memory stays bounded by the number of distinct templates/actions/days, never by the number of runs.
+/// Computes a ``DashboardSummary`` from the SQLite index — two grouped SQL aggregates (runs by family/template,
+/// actions by action/approval), one ordered pass for order-dependent metrics (``scan()``), and a LIMITed failures
+/// query. Nothing reads record files; memory is bounded by distinct templates/actions/days/durations, never by runs.
 struct SummaryQuery {
     let db: SQLiteDatabase
     let options: DashboardOptions
@@ -40,113 +41,69 @@ struct SummaryQuery {
         var out = DashboardSummary(generatedAt: generatedAt, filter: options.filter)
         through = try scalar("SELECT COALESCE(MAX(seq), 0) FROM runs", [])
         out.throughSeq = through
-        try counts(into: &out)
+        try groups(into: &out)
+        try actions(into: &out)
         let scanned = try scan()
         out.runs.latestStatus = scanned.latestStatus
         out.runs.currentSuccessStreak = scanned.currentSuccessStreak
         out.runs.longestFailureStreak = scanned.longestFailureStreak
         out.slo = slo(out.runs, durations: scanned.percentiles(total: out.runs.total))
-        try groups(into: &out)
-        try actions(into: &out)
         out.flaky = scanned.flaky
+        out.daily = scanned.daily
         try failures(into: &out)
-        out.daily = try daily()
         return out
     }
 
-    // MARK: - Runs, utilisation
+    // MARK: - Runs, templates, families, utilisation
 
-    func counts(into out: inout DashboardSummary) throws {
-        let (w, args) = clause()
-        let sql = """
-        SELECT COUNT(*), COALESCE(SUM(status='ok'),0), COALESCE(SUM(status='failed'),0), COALESCE(SUM(status='denied'),0),
-          COALESCE(SUM(action_count),0), COALESCE(SUM(action_count>0),0), COALESCE(MAX(action_count),0),
-          COALESCE(SUM(action_count>=?),0)
-        FROM runs\(w)
-        """
+    /// One SQL aggregate grouped by (family, template) gives the run counts, utilisation, top templates and
+    /// task families: a template run's family is always `template:<id>`, so the groups are about as many as the
+    /// families. With the index `runs(family, template, status, action_count)` this is a covering-index scan.
+    func groups(into out: inout DashboardSummary) throws {
         let budget = max(1, options.actionBudget)
-        try query(sql, [budget] + args) { s in
-            out.runs.total = s.int(0)
-            out.runs.ok = s.int(1)
-            out.runs.failed = s.int(2)
-            out.runs.denied = s.int(3)
-            var u = Utilisation()
-            u.runs = s.int(0)
-            u.actions = s.int(4)
-            u.runsWithActions = s.int(5)
-            u.maxActionsInRun = s.int(6)
-            u.runsAtBudget = s.int(7)
-            u.actionBudget = budget
-            if u.runs > 0 {
-                let perRun = Double(u.actions) / Double(u.runs)
-                u.shareWithActions = round6(Double(u.runsWithActions) / Double(u.runs))
-                u.actionsPerRun = round6(perRun)
-                u.budgetUse = round6(perRun / Double(budget))
-            }
-            out.utilisation = u
-        }
-        if out.runs.total > 0 { out.runs.successRate = round6(Double(out.runs.ok) / Double(out.runs.total)) }
-    }
-
-    /// What one ordered pass over the window's runs gives: streaks, flaky templates and the duration
-    /// histogram. Memory is bounded by distinct durations and templates (× the flaky window), not by runs.
-    struct Scan {
-        var latestStatus: String?
-        var currentSuccessStreak = 0
-        var longestFailureStreak = 0
-        var flaky: [FlakyTemplate] = []
-        var histogram: [Int: Int] = [:]
-
-        /// Nearest-rank percentiles (the k-th smallest duration, k = ⌈p/100 × n⌉).
-        func percentiles(total: Int) -> Percentiles {
-            guard total > 0 else { return Percentiles() }
-            let ranks = [50, 95, 99].map { max(1, ($0 * total + 99) / 100) }
-            var found: [Int?] = [nil, nil, nil]
-            var cumulative = 0
-            for (duration, n) in histogram.sorted(by: { $0.key < $1.key }) {
-                cumulative += n
-                for i in 0..<3 where found[i] == nil && cumulative >= ranks[i] { found[i] = duration }
-            }
-            return Percentiles(p50: found[0], p95: found[1], p99: found[2])
-        }
-    }
-
-    /// Streaks: a failure streak is a maximal run of consecutive non-ok runs; the current success streak counts
-    /// the ok runs after the last non-ok one. Flaky: templates whose last `flakyWindow` ok/failed runs switched
-    /// between ok and failed at least twice (denied runs are left out: a denial reflects the approval mode of
-    /// that run, not a flaky outcome).
-    func scan() throws -> Scan {
-        var out = Scan()
-        let window = max(2, options.flakyWindow)
-        var recent: [String: [Bool]] = [:]  // template → last `window` outcomes (true = ok), oldest first
-        var failing = 0
         let (w, args) = clause()
-        try query("SELECT status, template, duration_ms FROM runs\(w) ORDER BY seq", args) { s in
-            let status = s.string(0)
-            let ok = status == "ok"
-            out.latestStatus = status
-            if ok {
-                out.currentSuccessStreak += 1
-                failing = 0
-            } else {
-                out.currentSuccessStreak = 0
-                failing += 1
-                out.longestFailureStreak = max(out.longestFailureStreak, failing)
-            }
-            out.histogram[s.int(2), default: 0] += 1
-            if !s.isNull(1), ok || status == "failed" {
-                let t = s.string(1)
-                var list = recent[t, default: []]
-                if list.count == window { list.removeFirst() }
-                list.append(ok)
-                recent[t] = list
-            }
+        typealias Counts = (runs: Int, ok: Int, failed: Int, denied: Int)
+        var families: [String: Counts] = [:]
+        var templates: [String: Counts] = [:]
+        var u = Utilisation()
+        u.actionBudget = budget
+        try query("""
+            SELECT family, template, COUNT(*), SUM(status='ok'), SUM(status='failed'), SUM(status='denied'),
+              SUM(action_count), SUM(action_count>0), MAX(action_count), SUM(action_count>=?)
+            FROM runs\(w) GROUP BY family, template
+            """, [budget] + args) { s in
+            let c: Counts = (s.int(2), s.int(3), s.int(4), s.int(5))
+            func add(_ into: inout Counts) { into.runs += c.runs; into.ok += c.ok; into.failed += c.failed; into.denied += c.denied }
+            add(&families[s.string(0), default: (0, 0, 0, 0)])
+            if !s.isNull(1) { add(&templates[s.string(1), default: (0, 0, 0, 0)]) }
+            out.runs.total += c.runs
+            out.runs.ok += c.ok
+            out.runs.failed += c.failed
+            out.runs.denied += c.denied
+            u.actions += s.int(6)
+            u.runsWithActions += s.int(7)
+            u.maxActionsInRun = max(u.maxActionsInRun, s.int(8))
+            u.runsAtBudget += s.int(9)
         }
-        out.flaky = recent.compactMap { t, outcomes in
-            let switches = zip(outcomes, outcomes.dropFirst()).filter { $0 != $1 }.count
-            return switches >= 2 ? FlakyTemplate(template: t, switches: switches, recent: outcomes.map { $0 ? "ok" : "failed" }) : nil
-        }.sorted { ($0.switches, $1.template) > ($1.switches, $0.template) }
-        return out
+        func stats(_ groups: [String: Counts]) -> [GroupStat] {
+            groups.map { name, c in
+                GroupStat(name: name, runs: c.runs, ok: c.ok, failed: c.failed, denied: c.denied,
+                          failureRate: round6(Double(c.failed + c.denied) / Double(max(1, c.runs))))
+            }.sorted { ($0.runs, $1.name) > ($1.runs, $0.name) }
+        }
+        out.templateCount = templates.count
+        out.topTemplates = Array(stats(templates).prefix(options.topLimit))
+        out.familyCount = families.count
+        out.families = Array(stats(families).prefix(options.topLimit))
+        u.runs = out.runs.total
+        if u.runs > 0 {
+            let perRun = Double(u.actions) / Double(u.runs)
+            u.shareWithActions = round6(Double(u.runsWithActions) / Double(u.runs))
+            u.actionsPerRun = round6(perRun)
+            u.budgetUse = round6(perRun / Double(budget))
+            out.runs.successRate = round6(Double(out.runs.ok) / Double(out.runs.total))
+        }
+        out.utilisation = u
     }
 
     // MARK: - SLO
@@ -168,31 +125,10 @@ struct SummaryQuery {
         return r
     }
 
-    // MARK: - Templates, families, actions, approvals
+    // MARK: - Actions, approvals
 
-    func groups(into out: inout DashboardSummary) throws {
-        func grouped(_ column: String, extra: [String]) throws -> [GroupStat] {
-            var (w, args) = clause()
-            for e in extra { w += (w.isEmpty ? " WHERE " : " AND ") + e }
-            var rows: [GroupStat] = []
-            try query("""
-                SELECT \(column), COUNT(*), SUM(status='ok'), SUM(status='failed'), SUM(status='denied')
-                FROM runs\(w) GROUP BY \(column)
-                """, args) { s in
-                let n = s.int(1)
-                rows.append(GroupStat(name: s.string(0), runs: n, ok: s.int(2), failed: s.int(3), denied: s.int(4),
-                                      failureRate: round6(Double(s.int(3) + s.int(4)) / Double(max(1, n)))))
-            }
-            return rows.sorted { ($0.runs, $1.name) > ($1.runs, $0.name) }
-        }
-        let templates = try grouped("template", extra: ["template IS NOT NULL"])
-        out.templateCount = templates.count
-        out.topTemplates = Array(templates.prefix(options.topLimit))
-        let families = try grouped("family", extra: [])
-        out.familyCount = families.count
-        out.families = Array(families.prefix(options.topLimit))
-    }
-
+    /// One SQL aggregate over `run_actions` grouped by (action, approval): top actions and approvals.
+    /// With the index `run_actions(action, approval, ok, denied)` this is a covering-index scan.
     func actions(into out: inout DashboardSummary) throws {
         let (w, args) = clause()
         let from = w.isEmpty ? "run_actions" : "run_actions JOIN runs ON runs.seq = run_actions.seq"
@@ -225,7 +161,7 @@ struct SummaryQuery {
         out.approvals = approvals
     }
 
-    // MARK: - Flaky, failures, daily
+    // MARK: - Failures
 
     static let failureColumns = "seq, captured_at, hash, status, task, template, family, reason, duration_ms"
 
@@ -246,19 +182,5 @@ struct SummaryQuery {
         let (w, args) = clause("status != 'ok'")
         let lim = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         try query("SELECT \(Self.failureColumns) FROM runs\(w) ORDER BY seq DESC\(lim)", args) { try body(Self.failureRow($0)) }
-    }
-
-    func daily() throws -> [DailyPoint] {
-        let (w, args) = clause()
-        var out: [DailyPoint] = []
-        try query("""
-            SELECT day, COUNT(*), SUM(status='ok'), SUM(status='failed'), SUM(status='denied') FROM runs\(w)
-            GROUP BY day ORDER BY day
-            """, args) { s in
-            let n = s.int(1)
-            out.append(DailyPoint(date: s.string(0), runs: n, ok: s.int(2), failed: s.int(3), denied: s.int(4),
-                                  successRate: round6(Double(s.int(2)) / Double(max(1, n)))))
-        }
-        return out
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import SdetkitCore
 
@@ -45,8 +48,15 @@ extension HistoryStore {
             }
         }
         problems += chainProblems(entries)
-        let referenced = Set(entries.map(\.hash))
-        problems += recordProblems(entries: entries, referenced: referenced)
+        // One pass: each distinct record once, with the first sequence number that references it.
+        var firstSeq: [String: Int] = [:]
+        firstSeq.reserveCapacity(entries.count)
+        var order: [String] = []
+        for e in entries where firstSeq[e.hash] == nil {
+            firstSeq[e.hash] = e.seq
+            order.append(e.hash)
+        }
+        problems += recordProblems(order: order, firstSeq: firstSeq)
         if let indexed {
             if !indexed.discontinuity.isEmpty {
                 problems.append(VerifyProblem(kind: "rewritten-ledger", seq: nil, hash: nil, detail: indexed.discontinuity
@@ -59,7 +69,7 @@ extension HistoryStore {
                     detail: "ledger entry \(indexed.entries) no longer has the chain hash the index recorded (\(indexed.head.prefix(12))): entries were rewritten"))
             }
         }
-        return VerifyReport(entries: entries.count, records: referenced.count, head: entries.last?.chain ?? LedgerEntry.genesis,
+        return VerifyReport(entries: entries.count, records: order.count, head: entries.last?.chain ?? LedgerEntry.genesis,
                             problems: problems)
     }
 
@@ -98,35 +108,47 @@ extension HistoryStore {
         return problems
     }
 
-    func recordProblems(entries: [LedgerFacts], referenced: Set<String>) -> [VerifyProblem] {
-        let hashes = referenced.sorted()
-        // Hash every referenced object once, in parallel.
+    func recordProblems(order hashes: [String], firstSeq: [String: Int]) -> [VerifyProblem] {
+        // Hash every referenced object once, in parallel; objects are opened relative to one directory fd.
         let results = UnsafeResultBuffer(count: hashes.count)
-        let chunk = 256
+        let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if objectsFD >= 0 { close(objectsFD) } }
+        let chunk = 512
         let chunks = (hashes.count + chunk - 1) / chunk
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
             for i in (c * chunk)..<min(hashes.count, (c + 1) * chunk) {
                 let h = hashes[i]
-                guard let bytes = try? FileSystem.readBytes(objectPath(h)) else { results.set(i, 1); continue }
-                results.set(i, Digest.sha256Hex(bytes) == h ? 0 : 2)
+                let fd = objectsFD >= 0 ? openat(objectsFD, "\(h.prefix(2))/\(h).json", O_RDONLY | O_CLOEXEC) : -1
+                guard fd >= 0 else { results.set(i, 1); continue }
+                var hasher = Digest.Hasher()
+                var failed = false
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                    if n < 0 { if errno == EINTR { continue }; failed = true; break }
+                    if n == 0 { break }
+                    buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+                close(fd)
+                results.set(i, failed ? 1 : (hasher.finalizeHex() == h ? 0 : 2))
             }
         }
         var problems: [VerifyProblem] = []
-        var firstSeq: [String: Int] = [:]
-        for e in entries where firstSeq[e.hash] == nil { firstSeq[e.hash] = e.seq }
         for (i, h) in hashes.enumerated() {
+            let seq = firstSeq[h]
             switch results.get(i) {
-            case 1: problems.append(VerifyProblem(kind: "missing-record", seq: firstSeq[h], hash: h,
-                                                  detail: "record \(h) of sequence \(firstSeq[h] ?? 0) is missing"))
-            case 2: problems.append(VerifyProblem(kind: "edited-record", seq: firstSeq[h], hash: h,
-                                                  detail: "record \(h) of sequence \(firstSeq[h] ?? 0) was modified: its content no longer hashes to its name"))
+            case 1: problems.append(VerifyProblem(kind: "missing-record", seq: seq, hash: h,
+                                                  detail: "record \(h) of sequence \(seq ?? 0) is missing"))
+            case 2: problems.append(VerifyProblem(kind: "edited-record", seq: seq, hash: h,
+                                                  detail: "record \(h) of sequence \(seq ?? 0) was modified: its content no longer hashes to its name"))
             default: break
             }
         }
         for dir in FileSystem.list(layout.objectsDir).sorted() {
-            for name in FileSystem.list("\(layout.objectsDir)/\(dir)").sorted() where !name.hasPrefix(".") {
+            // Unsorted: problems are sorted at the end.
+            for name in FileSystem.list("\(layout.objectsDir)/\(dir)") where !name.hasPrefix(".") {
                 let h = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
-                if !referenced.contains(h) {
+                if firstSeq[h] == nil {
                     problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: h,
                         detail: "record \(dir)/\(name) is not referenced by any ledger entry (added, or its entry was removed)"))
                 }
