@@ -25,12 +25,45 @@ public enum Auditor {
         let scope = input.files.filter { file in
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
         }
-        let (scanned, filesScanned, bytesScanned) = scan(scope, input: input, context: context)
+        let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile)
         findings += scanned
         findings.sort(by: Finding.reportOrder)
         return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
                            filesScanned: filesScanned, bytesScanned: bytesScanned,
                            rules: AuditCatalogue.rules(for: profile))
+    }
+
+    /// Content-scan results of this process, by profile and the scanned files' stat signature. Several audits in
+    /// one process (the demo runs one per audit template) share a scan while no tracked file changed.
+    static let memo = Mutex<[String: ScanResult]>([:])
+    typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
+
+    static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile) -> ScanResult {
+        guard case .workingTree = input.content else { return scan(files, input: input, context: context) }
+        let key = signature(files, root: input.repoRoot, profile: profile)
+        if let hit = memo.withLock({ $0[key] }) { return hit }
+        let result = scan(files, input: input, context: context)
+        memo.withLock { $0[key] = result }
+        return result
+    }
+
+    /// SHA-256 over the profile, the root and each file's path, size, mtime (ns) and inode — the same stat data
+    /// git uses to notice a changed file — so any edit, replacement or removal gives a new key.
+    static func signature(_ files: [AuditFile], root: String, profile: AuditProfile) -> String {
+        var hasher = Digest.Hasher()
+        hasher.update(Array("\(profile.rawValue)\u{0}\(root)\u{0}".utf8))
+        var st = stat()
+        for f in files {
+            var fields = Array(f.path.utf8)
+            if lstat(root + "/" + f.path, &st) == 0 {
+                fields += Array(" \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_mode)".utf8)
+            } else {
+                fields += Array(" missing".utf8)
+            }
+            fields.append(0)
+            hasher.update(fields)
+        }
+        return hasher.finalizeHex()
     }
 
     /// Scans `files` in parallel (workers pull chunks of files from a shared counter).

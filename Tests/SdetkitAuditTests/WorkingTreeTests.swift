@@ -6,6 +6,21 @@ import XCTest
 @testable import SdetkitAudit
 
 final class WorkingTreeTests: XCTestCase {
+    /// Repeated audits in one process share a scan, but any change to a scanned file is seen.
+    func testRepeatedAuditsSeeEveryChange() throws {
+        let root = try makeTempDir("memo")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try writeFile(root, "src/a.py", Array("print('clean')\n".utf8))
+        let files = [AuditFile(path: "src/a.py", size: 15)]
+        let first = Auditor.run(AuditInput(repoRoot: root, files: files), profile: .default)
+        XCTAssertTrue(findings(first, "secrets.aws-access-key-id").isEmpty)
+        XCTAssertEqual(Auditor.run(AuditInput(repoRoot: root, files: files), profile: .default).json, first.json)
+        let akia = "AKIA" + Gen.string(16, Gen.upperDigits, seed: 81)
+        try writeFile(root, "src/a.py", Array("KEY = '\(akia)'\n".utf8))
+        let second = Auditor.run(AuditInput(repoRoot: root, files: files), profile: .default)
+        XCTAssertEqual(findings(second, "secrets.aws-access-key-id").count, 1, "the edit must not be hidden by the memo")
+    }
+
     func testReadsTrackedFilesFromDiskAndSkipsMissingAndSymlinks() throws {
         let root = try makeTempDir("wt")
         defer { try? FileManager.default.removeItem(atPath: root) }
