@@ -34,8 +34,9 @@ struct HTMLRenderer {
         <main>
 
         """
-        page += cards() + slo() + trend() + failures()
+        page += cards() + slo() + trend()
         page += "<div class=\"grid2\">\n" + flaky() + templates() + "</div>\n"
+        page += failures()
         page += "<div class=\"grid2\">\n" + actions() + families() + "</div>\n"
         page += "<div class=\"grid2\">\n" + approvals() + integrity() + "</div>\n"
         page += """

@@ -1,9 +1,12 @@
 import SdetkitCore
 import SdetkitStore
 
-/// Computes a ``DashboardSummary`` from the SQLite index — two grouped SQL aggregates (runs by family/template,
-/// actions by action/approval), one ordered pass for order-dependent metrics (``scan()``), and a LIMITed failures
-/// query. Nothing reads record files; memory is bounded by distinct templates/actions/days/durations, never by runs.
+/// Computes a ``DashboardSummary`` from the SQLite index in three queries: one ordered pass over the window's
+/// `runs` columns (``scan(into:)``), one pass over its `run_actions`, and a LIMITed failures query. SQL filters,
+/// orders and streams; the grouping is done here in hash maps, because SQLite's `GROUP BY` sorts every row
+/// (measured at 100k runs: 0.52 s for the two grouped aggregates alone vs 0.2 s for the whole summary).
+/// Nothing reads record files; memory is bounded by distinct templates, families, actions, days and durations,
+/// never by the number of runs.
 struct SummaryQuery {
     let db: SQLiteDatabase
     let options: DashboardOptions
@@ -41,69 +44,10 @@ struct SummaryQuery {
         var out = DashboardSummary(generatedAt: generatedAt, filter: options.filter)
         through = try scalar("SELECT COALESCE(MAX(seq), 0) FROM runs", [])
         out.throughSeq = through
-        try groups(into: &out)
+        try scan(into: &out)
         try actions(into: &out)
-        let scanned = try scan()
-        out.runs.latestStatus = scanned.latestStatus
-        out.runs.currentSuccessStreak = scanned.currentSuccessStreak
-        out.runs.longestFailureStreak = scanned.longestFailureStreak
-        out.slo = slo(out.runs, durations: scanned.percentiles(total: out.runs.total))
-        out.flaky = scanned.flaky
-        out.daily = scanned.daily
         try failures(into: &out)
         return out
-    }
-
-    // MARK: - Runs, templates, families, utilisation
-
-    /// One SQL aggregate grouped by (family, template) gives the run counts, utilisation, top templates and
-    /// task families: a template run's family is always `template:<id>`, so the groups are about as many as the
-    /// families. With the index `runs(family, template, status, action_count)` this is a covering-index scan.
-    func groups(into out: inout DashboardSummary) throws {
-        let budget = max(1, options.actionBudget)
-        let (w, args) = clause()
-        typealias Counts = (runs: Int, ok: Int, failed: Int, denied: Int)
-        var families: [String: Counts] = [:]
-        var templates: [String: Counts] = [:]
-        var u = Utilisation()
-        u.actionBudget = budget
-        try query("""
-            SELECT family, template, COUNT(*), SUM(status='ok'), SUM(status='failed'), SUM(status='denied'),
-              SUM(action_count), SUM(action_count>0), MAX(action_count), SUM(action_count>=?)
-            FROM runs\(w) GROUP BY family, template
-            """, [budget] + args) { s in
-            let c: Counts = (s.int(2), s.int(3), s.int(4), s.int(5))
-            func add(_ into: inout Counts) { into.runs += c.runs; into.ok += c.ok; into.failed += c.failed; into.denied += c.denied }
-            add(&families[s.string(0), default: (0, 0, 0, 0)])
-            if !s.isNull(1) { add(&templates[s.string(1), default: (0, 0, 0, 0)]) }
-            out.runs.total += c.runs
-            out.runs.ok += c.ok
-            out.runs.failed += c.failed
-            out.runs.denied += c.denied
-            u.actions += s.int(6)
-            u.runsWithActions += s.int(7)
-            u.maxActionsInRun = max(u.maxActionsInRun, s.int(8))
-            u.runsAtBudget += s.int(9)
-        }
-        func stats(_ groups: [String: Counts]) -> [GroupStat] {
-            groups.map { name, c in
-                GroupStat(name: name, runs: c.runs, ok: c.ok, failed: c.failed, denied: c.denied,
-                          failureRate: round6(Double(c.failed + c.denied) / Double(max(1, c.runs))))
-            }.sorted { ($0.runs, $1.name) > ($1.runs, $0.name) }
-        }
-        out.templateCount = templates.count
-        out.topTemplates = Array(stats(templates).prefix(options.topLimit))
-        out.familyCount = families.count
-        out.families = Array(stats(families).prefix(options.topLimit))
-        u.runs = out.runs.total
-        if u.runs > 0 {
-            let perRun = Double(u.actions) / Double(u.runs)
-            u.shareWithActions = round6(Double(u.runsWithActions) / Double(u.runs))
-            u.actionsPerRun = round6(perRun)
-            u.budgetUse = round6(perRun / Double(budget))
-            out.runs.successRate = round6(Double(out.runs.ok) / Double(out.runs.total))
-        }
-        out.utilisation = u
     }
 
     // MARK: - SLO
@@ -127,30 +71,43 @@ struct SummaryQuery {
 
     // MARK: - Actions, approvals
 
-    /// One SQL aggregate over `run_actions` grouped by (action, approval): top actions and approvals.
-    /// With the index `run_actions(action, approval, ok, denied)` this is a covering-index scan.
+    /// One pass over the window's `run_actions` rows (action name, approval, outcome), aggregated per action:
+    /// top actions and approvals. A SQL `GROUP BY` here sorts every row (0.27 s at 100k runs); this pass does not.
     func actions(into out: inout DashboardSummary) throws {
         let (w, args) = clause()
-        let from = w.isEmpty ? "run_actions" : "run_actions JOIN runs ON runs.seq = run_actions.seq"
+        let from = w.isEmpty ? "run_actions" : "runs JOIN run_actions ON run_actions.seq = runs.seq"
         var byAction: [String: (n: Int, ok: Int, failed: Int, denied: Int)] = [:]
-        var approvals = Approvals(approved: 0, autoApproved: 0, denied: 0, failedAfterApproval: 0)
+        var approvals = Approvals()
+        var previous = ""
+        var current = (n: 0, ok: 0, failed: 0, denied: 0)
+        func flush() {
+            if current.n > 0 {
+                var a = byAction.removeValue(forKey: previous) ?? (0, 0, 0, 0)
+                a.n += current.n; a.ok += current.ok; a.failed += current.failed; a.denied += current.denied
+                byAction[previous] = a
+            }
+            current = (0, 0, 0, 0)
+        }
         try query("""
-            SELECT action, approval, COUNT(*), SUM(ok), SUM(ok=0 AND denied=0), SUM(denied) FROM \(from)\(w)
-            GROUP BY action, approval
+            SELECT run_actions.action, CASE run_actions.approval WHEN 'granted' THEN 0 WHEN 'not_required' THEN 1
+              WHEN 'denied' THEN 2 ELSE 3 END, run_actions.ok, run_actions.denied FROM \(from)\(w)
             """, args) { s in
-            let n = s.int(2), ok = s.int(3), failed = s.int(4), denied = s.int(5)
-            var a = byAction[s.string(0), default: (0, 0, 0, 0)]
-            a.n += n; a.ok += ok; a.failed += failed; a.denied += denied
-            byAction[s.string(0)] = a
-            switch s.string(1) {
-            case "granted":
-                approvals.approved += n
-                approvals.failedAfterApproval += failed
-            case "not_required": approvals.autoApproved += n
-            case "denied": approvals.denied += n
+            let name = s.string(0)
+            if name != previous { flush(); previous = name }
+            let ok = s.int(2) != 0, denied = s.int(3) != 0
+            let failed = !ok && !denied
+            current.n += 1
+            if ok { current.ok += 1 } else if denied { current.denied += 1 } else { current.failed += 1 }
+            switch s.int(1) {
+            case 0:
+                approvals.approved += 1
+                if failed { approvals.failedAfterApproval += 1 }
+            case 1: approvals.autoApproved += 1
+            case 2: approvals.denied += 1
             default: break
             }
         }
+        flush()
         var rows = byAction.map { name, a in
             ActionStat(action: name, count: a.n, ok: a.ok, failed: a.failed, denied: a.denied,
                        failureRate: round6(Double(a.n - a.ok) / Double(max(1, a.n))))

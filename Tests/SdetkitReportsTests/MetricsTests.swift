@@ -15,6 +15,11 @@ final class MetricsTests: XCTestCase {
         s = try h.dashboard().summary()
     }
 
+    override func tearDown() {
+        h = nil  // XCTest keeps every test-case instance alive: drop the fixture so its directory is removed now
+        s = nil
+    }
+
     func testRunCountsRateAndStreaks() {
         XCTAssertEqual([s.runs.total, s.runs.ok, s.runs.failed, s.runs.denied], [16, 8, 5, 3])
         XCTAssertEqual(s.runs.ok + s.runs.failed + s.runs.denied, s.runs.total)
