@@ -82,6 +82,19 @@ enum ActionSupport {
     }
 
     /// Tracked files of the repository (from the git index), without symlinks, submodules and sdetkit's state.
+    /// The repository's tracked paths for an action that reads across the tree: policy read check on the
+    /// repository root, then the index. The failure is the action's ready-made denied or failed result.
+    static func trackedPaths(action: String, params: JSONValue, in context: ActionContext) -> Result<[String], ActionFailure> {
+        let decision = context.policy.checkRead(path: ".", action: action)
+        guard decision.allowed else {
+            return .failure(ActionFailure(result: .denied(action, params, decision.reason, approval: decision.approval)))
+        }
+        switch trackedFiles(context) {
+        case .success(let files): return .success(files.map(\.path))
+        case .failure(let e): return .failure(ActionFailure(result: .failed(action, params, "\(action): \(e.reason)")))
+        }
+    }
+
     static func trackedFiles(_ context: ActionContext) -> Result<[TrackedFile], ParamError> {
         do {
             let repo = try GitRepository.open(workdir: context.repoRoot)
@@ -133,4 +146,9 @@ extension String {
         }
         return out + rest
     }
+}
+
+/// An action result carried through `Result`'s failure channel.
+struct ActionFailure: Error {
+    let result: ActionResult
 }

@@ -32,12 +32,10 @@ public struct LicenseHeadersAction: AgentAction {
         case .failure(let e): return .failed(name, params, e.reason)
         }
         let base = params["output"]?.stringValue ?? "license-headers"
-        let decision = context.policy.checkRead(path: ".", action: name)
-        guard decision.allowed else { return .denied(name, params, decision.reason, approval: decision.approval) }
         let tracked: [String]
-        switch ActionSupport.trackedFiles(context) {
-        case .success(let files): tracked = files.map(\.path)
-        case .failure(let e): return .failed(name, params, "\(name): \(e.reason)")
+        switch ActionSupport.trackedPaths(action: name, params: params, in: context) {
+        case .success(let paths): tracked = paths
+        case .failure(let f): return f.result
         }
         let wanted = Set(extensions)
         let sources = tracked.filter { path in
