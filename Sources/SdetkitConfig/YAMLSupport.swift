@@ -1,3 +1,4 @@
+import SdetkitCore
 import Yams
 
 /// Parsing YAML text into Yams nodes (with line marks) and reading scalars with YAML 1.2 core-schema rules.
@@ -105,30 +106,7 @@ enum ScalarValue: Equatable {
         return !u.isEmpty && u.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
-    /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
-    static func isDecimalNumber(_ s: String) -> Bool {
-        let u = Array(s.utf8)
-        var i = 0
-        func digits() -> Int {
-            let start = i
-            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 { i += 1 }
-            return i - start
-        }
-        if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
-        let intDigits = digits()
-        var fracDigits = 0
-        if i < u.count, u[i] == UInt8(ascii: ".") {
-            i += 1
-            fracDigits = digits()
-        }
-        guard intDigits > 0 || fracDigits > 0 else { return false }
-        if i < u.count, u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E") {
-            i += 1
-            if i < u.count, u[i] == UInt8(ascii: "-") || u[i] == UInt8(ascii: "+") { i += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return i == u.count
-    }
+    static func isDecimalNumber(_ s: String) -> Bool { YAMLNumber.isDecimal(s) }
 }
 
 extension Node {
