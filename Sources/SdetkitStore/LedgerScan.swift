@@ -31,12 +31,13 @@ struct LedgerFacts {
     }
 
     static func scan(_ line: ArraySlice<UInt8>) -> LedgerFacts? {
-        let bytes = Array(line)
-        return bytes.withUnsafeBufferPointer { buf -> LedgerFacts? in
+        line.withUnsafeBufferPointer { buf -> LedgerFacts? in
+            // Canonical key order: captured_at, chain, duration_ms, hash, host?, notes?, prev, seq, tool — so each
+            // search starts where the previous key was found, and the line is scanned once.
             guard let chainKey = find(#""chain":""#, in: buf),
-                  let hash = hex64(after: #""hash":""#, in: buf),
-                  let prev = hex64(after: #""prev":""#, in: buf),
-                  let seq = integer(after: #""seq":"#, in: buf) else { return nil }
+                  let (hash, afterHash) = hex64(after: #""hash":""#, in: buf, from: chainKey),
+                  let (prev, afterPrev) = hex64(after: #""prev":""#, in: buf, from: afterHash),
+                  let seq = integer(after: #""seq":"#, in: buf, from: afterPrev) else { return nil }
             let valueStart = chainKey + 9
             guard valueStart + 66 <= buf.count, buf[valueStart + 64] == 0x22, buf[valueStart + 65] == 0x2C,
                   let chain = hexString(buf, valueStart) else { return nil }
@@ -48,10 +49,10 @@ struct LedgerFacts {
     }
 
     /// Offset of `key` where it starts a member (preceded by `{` or `,`).
-    static func find(_ key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> Int? {
+    static func find(_ key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int = 1) -> Int? {
         let k = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         guard buf.count > k.count else { return nil }
-        var i = 1
+        var i = max(1, from)
         while i + k.count <= buf.count {
             if buf[i] == k[0], buf[i - 1] == 0x7B || buf[i - 1] == 0x2C {
                 var j = 1
@@ -63,11 +64,11 @@ struct LedgerFacts {
         return nil
     }
 
-    static func hex64(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> String? {
-        guard let at = find(key, in: buf) else { return nil }
+    static func hex64(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> (String, Int)? {
+        guard let at = find(key, in: buf, from: from) else { return nil }
         let start = at + key.utf8CodeUnitCount
-        guard start + 65 <= buf.count, buf[start + 64] == 0x22 else { return nil }
-        return hexString(buf, start)
+        guard start + 65 <= buf.count, buf[start + 64] == 0x22, let hex = hexString(buf, start) else { return nil }
+        return (hex, start + 65)
     }
 
     static func hexString(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> String? {
@@ -76,8 +77,8 @@ struct LedgerFacts {
         return String(decoding: slice, as: UTF8.self)
     }
 
-    static func integer(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let at = find(key, in: buf) else { return nil }
+    static func integer(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let at = find(key, in: buf, from: from) else { return nil }
         var i = at + key.utf8CodeUnitCount
         var v = 0
         var digits = 0
