@@ -60,7 +60,7 @@ public struct Dashboard: Sendable {
     /// One CSV row per run of the window, streamed from the index: exactly `history export --format csv`
     /// (RFC 4180, CRLF, formula-neutralised). Needs no summary, so it costs one index scan.
     public func exportRuns(sink: ([UInt8]) throws -> Void) throws {
-        try store.export(format: .csv, filter: options.filter.runFilter, sink: sink)
+        try store.export(format: .csv, filter: options.filter, sink: sink)
     }
 
     /// The whole rendering in memory (for small outputs and tests; CSV of a large history is better streamed).

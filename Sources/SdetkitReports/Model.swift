@@ -14,21 +14,11 @@ public struct SLOTargets: Sendable, Hashable {
     }
 }
 
-/// Which runs a dashboard covers. `since` is inclusive, `until` exclusive (a bare date as `until` means the
-/// end of that day).
-public struct DashboardFilter: Sendable, Hashable {
-    public var sinceEpoch: Int64?
-    public var untilEpoch: Int64?
-    public var template: String?
-    public var status: String?
+/// Which runs a dashboard covers: the store's ``RunFilter`` (the same one `history export` uses). `since` is
+/// inclusive, `until` exclusive (a bare date as `until` means the end of that day).
+public typealias DashboardFilter = RunFilter
 
-    public init(sinceEpoch: Int64? = nil, untilEpoch: Int64? = nil, template: String? = nil, status: String? = nil) {
-        self.sinceEpoch = sinceEpoch
-        self.untilEpoch = untilEpoch
-        self.template = template
-        self.status = status
-    }
-
+extension RunFilter {
     /// Parses the CLI/action forms: dates as `YYYY-MM-DD` or RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`).
     public static func parse(since: String?, until: String?, template: String?, status: String?,
                              source: String = "--") throws(ReportError) -> DashboardFilter {
@@ -48,9 +38,6 @@ public struct DashboardFilter: Sendable, Hashable {
         return f
     }
 
-    public var runFilter: RunFilter {
-        RunFilter(sinceEpoch: sinceEpoch, untilEpoch: untilEpoch, template: template, status: status)
-    }
 
     public var isEmpty: Bool { sinceEpoch == nil && untilEpoch == nil && template == nil && status == nil }
 

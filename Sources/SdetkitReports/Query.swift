@@ -20,7 +20,7 @@ struct SummaryQuery {
 
     /// ` WHERE <filter> AND <extra…>` with its arguments (the filter's columns do not clash with `run_actions`).
     func clause(_ extra: String...) -> (String, [(any Sendable)?]) {
-        let (base, args) = options.filter.runFilter.sql()
+        let (base, args) = options.filter.sql()
         var parts = base.isEmpty ? [] : [String(base.dropFirst(" WHERE ".count))]
         var all = args
         if through != Int.max { parts.append("runs.seq <= ?"); all.append(through) }
