@@ -29,7 +29,9 @@ let package = Package(
             "SdetkitCore", .product(name: "Yams", package: "Yams"),
         ]),
         // The only code that touches libgit2.
-        .target(name: "SdetkitGit", dependencies: ["SdetkitCore", "CLibGit2"]),
+        .target(name: "SdetkitGit", dependencies: ["SdetkitCore", "CLibGit2", "CGitStartup"]),
+        // libgit2 start-up without parsing the system CA bundle (sdetkit never uses libgit2's network).
+        .target(name: "CGitStartup", dependencies: ["CLibGit2"]),
         // Content-addressed objects, append-only ledger, SQLite index.
         .target(name: "SdetkitStore", dependencies: ["SdetkitCore", "CSQLite"]),
         // The one policy engine: write allowlist, shell allowlist, approvals, audit log.
@@ -64,7 +66,7 @@ let package = Package(
 
         .testTarget(name: "SdetkitCoreTests", dependencies: ["SdetkitCore"]),
         .testTarget(name: "SdetkitConfigTests", dependencies: ["SdetkitConfig"]),
-        .testTarget(name: "SdetkitGitTests", dependencies: ["SdetkitGit"]),
+        .testTarget(name: "SdetkitGitTests", dependencies: ["SdetkitGit", "CGitStartup"]),
         .testTarget(name: "SdetkitStoreTests", dependencies: ["SdetkitStore"]),
         .testTarget(name: "SdetkitPolicyTests", dependencies: ["SdetkitPolicy"]),
         .testTarget(name: "SdetkitEngineTests", dependencies: ["SdetkitEngine"]),

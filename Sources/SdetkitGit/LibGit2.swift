@@ -1,10 +1,12 @@
+import CGitStartup
 import CLibGit2
 
 /// Process-wide libgit2 set-up, done once, lazily and thread-safely (a `static let` is initialised
 /// under `swift_once`).
 enum LibGit2 {
     private static let ready: Bool = {
-        _ = git_libgit2_init()
+        // Skips Debian libgit2's ~8 ms parse of the system CA bundle (see CGitStartup.h).
+        _ = sdetkit_git_init_without_ca_bundle()
         // libgit2 refuses repositories owned by another user (even as root) with a misleading
         // safe.directory message; sdetkit only reads, so ownership checks are off.
         _ = sdetkit_git_disable_owner_validation()

@@ -11,6 +11,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check config.yaml; exit 2 with 'config.yaml:LINE: …' on the first problem.")
         @OptionGroup var output: JSONFlag
 
@@ -27,7 +28,7 @@ struct ConfigCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the effective config, defaults filled in.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the effective config, defaults filled in.")
         @OptionGroup var output: JSONFlag
 
         func run() throws {
@@ -41,6 +42,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "migrate",
             abstract: "Rewrite a legacy (Python sdetkit) config as version 1, atomically, keeping a backup beside it.")
         @OptionGroup var output: JSONFlag
 

@@ -15,6 +15,7 @@ struct DashboardCommand: ParsableCommand {
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "build",
             abstract: "Compute the dashboard from the history index and write it (metric definitions: docs/dashboard.md).",
             discussion: """
             Without --output a format lands in .sdetkit/agent/workdir/dashboard.<ext>; '--output -' writes to stdout. \

@@ -12,7 +12,7 @@ struct HistoryCommand: AsyncParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recorded runs, newest first (from the index).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Recorded runs, newest first (from the index).")
         @Option(help: "At most N runs.") var limit = 20
         @Option(help: "Only runs with this status: ok, failed or denied.") var status: String?
         @OptionGroup var output: JSONFlag
@@ -39,6 +39,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "One run: its record and observed metadata. REF is a sequence number, a hash, or a hash prefix (≥ 7).")
         @Argument(help: "Sequence number, hash, or unique hash prefix.") var ref: String
         @OptionGroup var output: JSONFlag
@@ -64,6 +65,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute every record hash and the ledger chain; exit 3 naming each problem.")
         @OptionGroup var output: JSONFlag
 
@@ -84,6 +86,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Re-run a recorded run on the current repo; exit 0 if the content hash matches, 1 (naming what differs) if not.")
         @Argument(help: "Sequence number, hash, or unique hash prefix.") var ref: String
         @Flag(help: "Grant approval, as 'run --approve'.") var approve = false
@@ -112,6 +115,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Export every run for audits: csv (RFC 4180, formula-safe), json or jsonl; streamed from the index.")
         @Option(help: "csv, json or jsonl.") var format: ExportFormat = .csv
         @Option(help: "Output file, or - for stdout (written atomically).") var output = "-"
@@ -129,7 +133,7 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     struct Reindex: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rebuild the SQLite index from the ledger and records.")
+        static let configuration = CommandConfiguration(commandName: "reindex", abstract: "Rebuild the SQLite index from the ledger and records.")
         @OptionGroup var output: JSONFlag
 
         func run() throws {

@@ -13,7 +13,7 @@ struct TemplatesCommand: AsyncParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every discovered template: id, version, source (shipped or repo path), title.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Every discovered template: id, version, source (shipped or repo path), title.")
         @OptionGroup var output: JSONFlag
 
         func run() throws {
@@ -28,7 +28,7 @@ struct TemplatesCommand: AsyncParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One template: metadata, inputs, steps and outputs.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One template: metadata, inputs, steps and outputs.")
         @Argument(help: "Template id.") var id: String
         @OptionGroup var output: JSONFlag
 
@@ -68,6 +68,7 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check template files (default: every discovered template); problems as FILE:LINE: … on stderr, exit 2.")
         @Argument(help: "Template files to check.") var files: [String] = []
         @OptionGroup var output: JSONFlag
@@ -104,6 +105,7 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a template as one recorded run; exit 0 ok, 1 failed or denied, 2 input error.",
             discussion: "Outputs go to .sdetkit/agent/template-runs/ID/ (or --output-dir, repo-relative) with run-record.json. Values from --set are text inside the template's strings: they never widen policy.")
         @Argument(help: "Template id.") var id: String
@@ -169,6 +171,7 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     struct Pack: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pack",
             abstract: "Write every discovered template into a reproducible tar with SHA256SUMS (and SHA256SUMS.sig with --sign-key).",
             discussion: "The key file holds a 32-byte Ed25519 private key: raw bytes, 64 hex digits, base64, or the PEM of 'openssl genpkey -algorithm ed25519'.")
         @Option(help: "Output file, or - for stdout (default: .sdetkit/agent/workdir/templates-pack.tar).") var output: String?
@@ -205,6 +208,7 @@ struct TemplatesCommand: AsyncParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check a pack's SHA256SUMS (and signature with --public-key); exit 3 when anything does not match.")
         @Argument(help: "Pack file.") var file: String
         @Option(name: .customLong("public-key"), help: "Ed25519 public key file (raw, hex, base64 or PEM).") var publicKey: String?
