@@ -33,37 +33,56 @@ public enum Auditor {
                            rules: AuditCatalogue.rules(for: profile))
     }
 
-    /// Content-scan results of this process, by profile and the scanned files' stat signature. Several audits in
-    /// one process (the demo runs one per audit template) share a scan while no tracked file changed.
+    /// Content-scan results of this process, by the scanned files' stat signature. Several audits in one
+    /// process (the demo runs one per audit template) share a scan while no tracked file changed. Only workflow
+    /// files scan differently per profile (action pinning), so they are scanned apart, every time; the rest is
+    /// shared between profiles.
     static let memo = Mutex<[String: ScanResult]>([:])
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
 
     static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile) -> ScanResult {
         guard case .workingTree = input.content else { return scan(files, input: input, context: context) }
-        let key = signature(files, root: input.repoRoot, profile: profile)
-        if let hit = memo.withLock({ $0[key] }) { return hit }
-        let result = scan(files, input: input, context: context)
-        memo.withLock { $0[key] = result }
-        return result
+        let workflows = files.filter { Workflows.isWorkflow($0.path) }
+        let rest = workflows.isEmpty ? files : files.filter { !Workflows.isWorkflow($0.path) }
+        let key = signature(rest, root: input.repoRoot)
+        let shared: ScanResult
+        if let hit = memo.withLock({ $0[key] }) {
+            shared = hit
+        } else {
+            shared = scan(rest, input: input, context: context)
+            memo.withLock { $0[key] = shared }
+        }
+        guard !workflows.isEmpty else { return shared }
+        let own: ScanResult = scan(workflows, input: input, context: context)
+        return (shared.findings + own.findings, shared.files + own.files, shared.bytes + own.bytes)
     }
 
-    /// SHA-256 over the profile, the root and each file's path, size, mtime (ns) and inode — the same stat data
-    /// git uses to notice a changed file — so any edit, replacement or removal gives a new key.
-    static func signature(_ files: [AuditFile], root: String, profile: AuditProfile) -> String {
-        var hasher = Digest.Hasher()
-        hasher.update(Array("\(profile.rawValue)\u{0}\(root)\u{0}".utf8))
-        var st = stat()
-        for f in files {
-            var fields = Array(f.path.utf8)
-            if lstat(root + "/" + f.path, &st) == 0 {
-                fields += Array(" \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_mode)".utf8)
-            } else {
-                fields += Array(" missing".utf8)
+    /// SHA-256 over the root and each file's path, size, mtime (ns) and inode — the same stat data git uses to
+    /// notice a changed file — so any edit, replacement or removal gives a new key. The stats run in parallel.
+    static func signature(_ files: [AuditFile], root: String) -> String {
+        let workers = files.count < 512 ? 1 : max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
+        let per = (files.count + workers - 1) / max(workers, 1)
+        let parts = Mutex<[Int: [UInt8]]>([:])
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var hasher = Digest.Hasher()
+            var st = stat()
+            for f in files[min(files.count, w * per)..<min(files.count, (w + 1) * per)] {
+                var fields = Array(f.path.utf8)
+                if lstat(root + "/" + f.path, &st) == 0 {
+                    fields += Array(" \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_mode)".utf8)
+                } else {
+                    fields += Array(" missing".utf8)
+                }
+                fields.append(0)
+                hasher.update(fields)
             }
-            fields.append(0)
-            hasher.update(fields)
+            let digest = Array(hasher.finalizeHex().utf8)
+            parts.withLock { $0[w] = digest }
         }
-        return hasher.finalizeHex()
+        var total = Digest.Hasher()
+        total.update(Array("\(root)\u{0}\(files.count)\u{0}".utf8))
+        parts.withLock { p in for w in 0..<workers { total.update(p[w] ?? []) } }
+        return total.finalizeHex()
     }
 
     /// Scans `files` in parallel (workers pull chunks of files from a shared counter).

@@ -143,6 +143,7 @@ public enum AuditRun {
 
     public static func perform(_ options: Options, in ws: Workspace) throws -> (AuditReport?, RunResult) {
         let started = RunClock.monotonicMillis()
+        ws.workTree.prefetch()  // the status the record needs is taken while the steps run
         let (result, report) = RepoAuditAction.execute(options.params, in: ws.context(dryRun: false, outputDir: nil),
                                                        baseline: options.baseline?.fingerprints)
         let outcomes = [result.outcome]

@@ -13,11 +13,13 @@ public struct ActionContext: Sendable {
     public let outputDir: String?
     /// The registry, so composite actions can look up others.
     public let registry: ActionRegistry
+    /// The workspace's repository state: actions report writes and commands to it, `git.status` reads it.
+    public let workTree: WorkTreeObserver
 
     public var repoRoot: String { layout.repoRoot }
 
     public init(layout: StateLayout, policy: PolicyEngine, config: AgentConfig, dryRun: Bool, clock: RunClock,
-                outputDir: String?, registry: ActionRegistry) {
+                outputDir: String?, registry: ActionRegistry, workTree: WorkTreeObserver? = nil) {
         self.layout = layout
         self.policy = policy
         self.config = config
@@ -25,6 +27,7 @@ public struct ActionContext: Sendable {
         self.clock = clock
         self.outputDir = outputDir
         self.registry = registry
+        self.workTree = workTree ?? WorkTreeObserver(repoRoot: layout.repoRoot)
     }
 }
 

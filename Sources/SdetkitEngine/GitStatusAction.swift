@@ -8,23 +8,18 @@ public struct GitStatusAction: AgentAction {
     public init() {}
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {
-        do {
-            let repo = try GitRepository.open(workdir: context.repoRoot)
-            let head = try repo.head()
-            let status = try repo.status(includeUntracked: true)
-            // sdetkit's own state is never part of the answer (it changes with every run).
-            let untracked = status.untracked.filter { !Path.isInside($0, StateLayout.relState) }
-            let result: JSONValue = [
-                "head": .optional(head.commit), "branch": .optional(head.branch), "detached": .bool(head.detached),
-                "unborn": .bool(head.unborn), "dirty": .bool(status.isDirty),
-                "modified": .array(status.modified.map { .string($0) }), "untracked": .array(untracked.map { .string($0) }),
-            ]
-            return .succeeded(name, params, head.unborn ? "no commits yet" : "HEAD \(head.commit?.prefix(12) ?? "")",
-                              result: result, outputs: result.objectValue ?? [:])
-        } catch let e as UserFacingError {
-            return .failed(name, params, e.message)
-        } catch {
-            return .failed(name, params, "\(error)")
+        let snapshot = context.workTree.snapshot()
+        guard let head = snapshot.head, let status = snapshot.status else {
+            return .failed(name, params, snapshot.error ?? "git.status: cannot read the repository")
         }
+        // sdetkit's own state is never part of the answer (it changes with every run).
+        let untracked = status.untracked.filter { !Path.isInside($0, StateLayout.relState) }
+        let result: JSONValue = [
+            "head": .optional(head.commit), "branch": .optional(head.branch), "detached": .bool(head.detached),
+            "unborn": .bool(head.unborn), "dirty": .bool(status.isDirty),
+            "modified": .array(status.modified.map { .string($0) }), "untracked": .array(untracked.map { .string($0) }),
+        ]
+        return .succeeded(name, params, head.unborn ? "no commits yet" : "HEAD \(head.commit?.prefix(12) ?? "")",
+                          result: result, outputs: result.objectValue ?? [:])
     }
 }

@@ -26,6 +26,7 @@ public enum PolicedFiles {
                 guard again.allowed, again.resolvedRelativePath == rel else { return .denied(again.reason, again.approval) }
             }
             try FileSystem.writeAtomically(bytes, to: abs)
+            context.workTree.noteWrite(relativePath: rel)
         } catch let e as UserFacingError {
             return .failed(e.message, decision.approval)
         } catch {

@@ -32,6 +32,7 @@ public struct ShellRunAction: AgentAction {
         let run = await CommandRunner.run(argv: decision.argv, cwd: context.repoRoot,
                                           timeoutSeconds: context.config.safety.shellTimeoutSeconds,
                                           maxOutputBytes: context.config.safety.maxOutputBytes)
+        context.workTree.noteCommand()  // a command may change anything: the next status is taken afresh
         var result: [String: JSONValue] = [
             "argv": .array(decision.argv.map { .string($0) }),
             "stdout": .string(run.stdout.text), "stdout_bytes": .int(run.stdout.total),

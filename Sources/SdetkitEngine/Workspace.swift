@@ -18,6 +18,8 @@ public final class Workspace: Sendable {
     public let clock: RunClock
     public let policy: PolicyEngine
     public let host: String?
+    /// The repository state runs record, kept while nothing has changed it (see ``WorkTreeObserver``).
+    public let workTree: WorkTreeObserver
     let logger: Logger
 
     public var config: AgentConfig { loaded.config }
@@ -33,6 +35,7 @@ public final class Workspace: Sendable {
                                                             shellAllowlist: loaded.config.safety.shellAllowlist),
                                    approval: approval, auditLogPath: layout.auditLogPath, clock: clock)
         self.host = clock.isReproducible ? nil : Workspace.hostName()
+        self.workTree = WorkTreeObserver(repoRoot: layout.repoRoot)
         self.logger = Logger(label: "sdetkit.engine")
     }
 
@@ -65,17 +68,13 @@ public final class Workspace: Sendable {
         return String(cString: buf)
     }
 
-    /// The repository state a run records (HEAD, branch, dirty).
-    public func repoState() -> RepoState {
-        guard let repo = try? GitRepository.open(workdir: layout.repoRoot) else {
-            return RepoState(head: nil, branch: nil, dirty: false)
-        }
-        return repo.repoState()
-    }
+    /// The repository state a run records (HEAD, branch, dirty): an unreadable HEAD gives `head: nil`, a
+    /// failing status `dirty: false`; untracked files do not make the tree dirty.
+    public func repoState() -> RepoState { workTree.snapshot().repoState }
 
     public func context(dryRun: Bool, outputDir: String?) -> ActionContext {
         ActionContext(layout: layout, policy: policy, config: config, dryRun: dryRun, clock: clock, outputDir: outputDir,
-                      registry: registry)
+                      registry: registry, workTree: workTree)
     }
 
     /// Runs one action by name; an unknown action is a failed outcome, never a crash.
@@ -107,6 +106,7 @@ public final class Workspace: Sendable {
     public func execute(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
                         outputDir: String?, dryRun: Bool = false) async throws -> RunResult {
         let started = RunClock.monotonicMillis()
+        workTree.prefetch()  // the status the record needs is taken while the actions run
         var steps = [PlanStep(role: "manager", detail: "rule '\(planner)': \(explanation); \(actions.count) action(s)")]
         var outcomes: [ActionOutcome] = []
         var artifacts: [Artifact] = []

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CLibGit2
 import SdetkitCore
+import Synchronization
 
 extension GitRepository {
     private static let trackedChangeMask: UInt32 =
@@ -57,8 +58,31 @@ extension GitRepository {
         return RepoState(head: h?.commit, branch: h?.branch, dirty: dirty)
     }
 
+    /// Tracked-file lists of this process by index file, with the index file's identity when it was read:
+    /// several audits and template steps in one command share one read while the index is unchanged
+    /// (git replaces the index by rename, so any update changes its inode, size or mtime).
+    private static let trackedMemo = Mutex<[String: (stamp: String, files: [TrackedFile])]>([:])
+
+    private var indexFileStamp: (path: String, stamp: String)? {
+        guard let gitdir = git_repository_path(repo) else { return nil }
+        let path = String(cString: gitdir) + "index"
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (path, "\(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)")
+    }
+
     /// Every file in the index, sorted by path. Reads index entries directly (no object lookups).
     public func trackedFiles() throws(GitError) -> [TrackedFile] {
+        let stamp = indexFileStamp
+        if let stamp, let kept = Self.trackedMemo.withLock({ $0[stamp.path] }), kept.stamp == stamp.stamp {
+            return kept.files
+        }
+        let files = try readTrackedFiles()
+        if let stamp { Self.trackedMemo.withLock { $0[stamp.path] = (stamp.stamp, files) } }
+        return files
+    }
+
+    private func readTrackedFiles() throws(GitError) -> [TrackedFile] {
         var out: OpaquePointer?
         try LibGit2.check(git_repository_index(&out, repo))
         guard let index = out else { return [] }
@@ -118,5 +142,24 @@ extension GitRepository {
             i += 1
         }
         return true
+    }
+}
+
+extension GitRepository {
+    /// A cheap fingerprint of what git status depends on besides file contents: where HEAD points and the
+    /// index file's identity (inode, size, modification time). Changes when a commit, checkout, reset or
+    /// `git add` happens; a plain edit of a tracked file does not change it.
+    public func stateStamp() -> String {
+        let h = try? head()
+        var stamp = "\(h?.commit ?? "-") \(h?.branch ?? "-")"
+        if let gitdir = git_repository_path(repo) {
+            var st = stat()
+            if stat(String(cString: gitdir) + "index", &st) == 0 {
+                stamp += " \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+            } else {
+                stamp += " no-index"
+            }
+        }
+        return stamp
     }
 }

@@ -40,6 +40,7 @@ public enum TemplateRunner {
     public static func run(_ template: Template, inputs: [String: JSONValue], outputDir: String? = nil,
                            in ws: Workspace) async throws -> TemplateRunResult {
         let started = RunClock.monotonicMillis()
+        ws.workTree.prefetch()  // the status the record needs is taken while the steps run
         let outDir = try normalizeOutputDir(outputDir ?? defaultOutputDir(for: template.id), repoRoot: ws.layout.repoRoot)
         let context = ws.context(dryRun: false, outputDir: outDir)
         var scope = InterpolationScope(inputs: inputs, outputDir: outDir)

@@ -21,6 +21,29 @@ final class WorkingTreeTests: XCTestCase {
         XCTAssertEqual(findings(second, "secrets.aws-access-key-id").count, 1, "the edit must not be hidden by the memo")
     }
 
+    /// The two profiles share one content scan of ordinary files, yet workflow files are judged per profile
+    /// (GitHub-owned actions may float in `default`, not in `enterprise`), in either order.
+    func testProfilesShareTheScanButNotTheWorkflowVerdicts() throws {
+        let root = try makeTempDir("memo-profiles")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let akia = "AKIA" + Gen.string(16, Gen.upperDigits, seed: 82)
+        try writeFile(root, "src/a.py", Array("KEY = '\(akia)'\n".utf8))
+        let wf = "on: push\njobs:\n  b:\n    steps:\n      - uses: actions/checkout@v4\n"
+        try writeFile(root, ".github/workflows/ci.yml", Array(wf.utf8))
+        let files = [AuditFile(path: ".github/workflows/ci.yml", size: Int64(wf.utf8.count)),
+                     AuditFile(path: "src/a.py", size: 10)]
+        for order in [[AuditProfile.default, .enterprise], [.enterprise, .default]] {
+            Auditor.memo.withLock { $0.removeAll() }
+            for profile in order {
+                let r = Auditor.run(AuditInput(repoRoot: root, files: files), profile: profile)
+                XCTAssertEqual(findings(r, "secrets.aws-access-key-id").count, 1, "\(profile)")
+                XCTAssertEqual(findings(r, "actions.unpinned-action").count, profile == .enterprise ? 1 : 0, "\(profile) after \(order)")
+                XCTAssertEqual(r.filesScanned, 2)
+            }
+            XCTAssertEqual(Auditor.memo.withLock { $0.count }, 1, "one shared scan of the ordinary files")
+        }
+    }
+
     func testReadsTrackedFilesFromDiskAndSkipsMissingAndSymlinks() throws {
         let root = try makeTempDir("wt")
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -1,0 +1,116 @@
+import Dispatch
+import SdetkitCore
+import SdetkitGit
+import Synchronization
+
+/// HEAD, branch and git status of the repository, as runs record them and `git.status` reports them.
+public struct RepoSnapshot: Sendable, Hashable {
+    public var head: HeadState?
+    /// Tracked changes and untracked files (with `.gitignore` applied); nil when status failed.
+    public var status: WorkingTreeStatus?
+    /// The first libgit2 error met (reading HEAD, then status), for `git.status` to report.
+    public var error: String?
+
+    /// What a run record carries: untracked files do not make the tree dirty.
+    public var repoState: RepoState {
+        RepoState(head: head?.commit, branch: head?.branch, dirty: status?.isDirty ?? false)
+    }
+}
+
+/// Takes the repository's status once per workspace and keeps it while it is still true.
+///
+/// A libgit2 status stats every tracked file (tens of milliseconds on a repository of a few thousand
+/// files), and a demo records seven runs. The snapshot is therefore kept and taken again only when
+/// - something this workspace did may have changed tracked files: a write outside `.sdetkit/` (everything
+///   sdetkit writes inside it is git-ignored state) or any command run by `shell.run` — every such write
+///   and command reports here (`noteWrite`, `noteCommand`); or
+/// - HEAD or the index changed (a commit, checkout, reset or `git add`, by anyone), seen through
+///   ``GitRepository/stateStamp()`` on every use.
+/// An edit made by another process to a tracked file while one sdetkit command runs is not seen until the
+/// next command — the same race as any status taken at one moment.
+/// `prefetch()` starts taking it in the background so that it overlaps the run's actions.
+public final class WorkTreeObserver: Sendable {
+    private struct Key: Hashable {
+        var generation: Int
+        var stamp: String
+    }
+
+    /// One snapshot being taken or taken: waiters block on `done` until `result` is set.
+    private final class Taking: Sendable {
+        let key: Key
+        let done = DispatchGroup()
+        let result = Mutex<RepoSnapshot?>(nil)
+
+        init(key: Key) {
+            self.key = key
+            done.enter()
+        }
+
+        func finish(_ snapshot: RepoSnapshot) {
+            result.withLock { $0 = snapshot }
+            done.leave()
+        }
+
+        func wait() -> RepoSnapshot {
+            done.wait()
+            return result.withLock { $0! }
+        }
+    }
+
+    private let repoRoot: String
+    private let changes = Atomic<Int>(0)
+    private let latest = Mutex<Taking?>(nil)
+
+    public init(repoRoot: String) {
+        self.repoRoot = repoRoot
+    }
+
+    /// A file at `relativePath` (repo-relative, resolved) was written by an action.
+    public func noteWrite(relativePath: String) {
+        if !Path.isInside(relativePath, StateLayout.relState) { changes.add(1, ordering: .sequentiallyConsistent) }
+    }
+
+    /// A command ran: it may have changed anything.
+    public func noteCommand() { changes.add(1, ordering: .sequentiallyConsistent) }
+
+    /// Starts taking a snapshot in the background unless a valid one exists or is being taken.
+    public func prefetch() {
+        let (taking, isNew) = claim()
+        guard isNew else { return }
+        let root = repoRoot
+        DispatchQueue.global().async { taking.finish(Self.take(root)) }
+    }
+
+    /// The current snapshot: the kept one while still valid (waiting for it if it is being taken), else a
+    /// fresh one taken on this thread.
+    public func snapshot() -> RepoSnapshot {
+        let (taking, isNew) = claim()
+        if isNew { taking.finish(Self.take(repoRoot)) }
+        return taking.wait()
+    }
+
+    /// The kept snapshot when its key is current; else a new, unfinished one that the caller must take.
+    private func claim() -> (Taking, isNew: Bool) {
+        let generation = changes.load(ordering: .sequentiallyConsistent)
+        let stamp = (try? GitRepository.open(workdir: repoRoot))?.stateStamp() ?? "unopenable"
+        let key = Key(generation: generation, stamp: stamp)
+        return latest.withLock { kept in
+            if let k = kept, k.key == key { return (k, false) }
+            let fresh = Taking(key: key)
+            kept = fresh
+            return (fresh, true)
+        }
+    }
+
+    /// HEAD and the full status (tracked changes and untracked files), through libgit2.
+    public static func take(_ root: String) -> RepoSnapshot {
+        let repo: GitRepository
+        do { repo = try GitRepository.open(workdir: root) } catch {
+            return RepoSnapshot(head: nil, status: nil, error: error.message)
+        }
+        var snapshot = RepoSnapshot(head: nil, status: nil, error: nil)
+        do { snapshot.head = try repo.head() } catch { snapshot.error = error.message }
+        do { snapshot.status = try repo.status(includeUntracked: true) } catch { snapshot.error = snapshot.error ?? error.message }
+        return snapshot
+    }
+}
