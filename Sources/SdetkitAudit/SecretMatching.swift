@@ -1,7 +1,28 @@
 import Foundation
+import Synchronization
 
-/// One secret-detection rule. Regexes are compiled once (the catalogue is a `static let`) and shared read-only
-/// between scanning threads (NSRegularExpression is immutable and thread-safe).
+/// A rule's regexes, compiled on first use (most scans never get past the keyword pre-filter, and compiling
+/// all of them costs milliseconds at every start) and then shared read-only between scanning threads
+/// (NSRegularExpression is immutable and thread-safe).
+final class LazyRegexes: Sendable {
+    let patterns: [String]
+    private let compiled = Mutex<[NSRegularExpression]?>(nil)
+
+    init(_ patterns: [String]) { self.patterns = patterns }
+
+    /// The compiled patterns. Patterns are constants covered by a test that every one compiles; a broken one
+    /// is dropped, not fatal.
+    var regexes: [NSRegularExpression] {
+        compiled.withLock { cached in
+            if let cached { return cached }
+            let made = patterns.compactMap { try? NSRegularExpression(pattern: $0, options: []) }
+            cached = made
+            return made
+        }
+    }
+}
+
+/// One secret-detection rule.
 struct SecretRule: Sendable {
     /// How a match appears in the message.
     enum Display: Sendable {
@@ -18,7 +39,8 @@ struct SecretRule: Sendable {
     let rule: AuditRule
     let label: String
     let keywords: [(String, Bool)]
-    let regexes: [NSRegularExpression]
+    let compiled: LazyRegexes
+    var regexes: [NSRegularExpression] { compiled.regexes }
     let display: Display
     let minEntropy: Double?
     let secretGroup: Int
@@ -36,8 +58,7 @@ struct SecretRule: Sendable {
         self.rule = AuditCatalogue.rule(id, title, severity, what, fix, security: true)
         self.label = label
         self.keywords = keywords
-        // Patterns are constants covered by a test that every one compiles; a broken one is dropped, not fatal.
-        self.regexes = patterns.compactMap { try? NSRegularExpression(pattern: $0, options: []) }
+        self.compiled = LazyRegexes(patterns)
         self.display = display
         self.minEntropy = minEntropy
         self.secretGroup = display == .header || display == .none ? 0 : secretGroup

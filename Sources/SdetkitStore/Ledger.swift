@@ -85,14 +85,14 @@ struct Ledger {
         var start = 0
         var end = 0
         bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
             var i = 0
-            while i < buf.count {
-                if buf[i] == 0x0A {
-                    if i > start { lines.append(bytes[start..<i]) }
-                    start = i + 1
-                    end = i + 1
-                }
-                i += 1
+            while i < buf.count, let nl = memchr(base + i, 0x0A, buf.count - i) {
+                let at = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                if at > start { lines.append(bytes[start..<at]) }
+                start = at + 1
+                end = at + 1
+                i = at + 1
             }
         }
         return (lines, offset + end)

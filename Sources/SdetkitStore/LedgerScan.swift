@@ -6,28 +6,40 @@ import SdetkitCore
 /// SHA-256 of the line with its `"chain":"<64 hex>",` member removed. Keys are found only at structural
 /// positions (after `{` or `,`): inside a JSON string a quote is always escaped, so no value can fake them.
 /// Anything unexpected falls back to a full parse, which also arbitrates a byte-level chain mismatch.
-struct LedgerFacts {
+struct LedgerFacts: Sendable {
     var seq: Int
-    var hash: String
-    var prev: String
-    var chain: String
+    var hash: SHA256Value
+    var prev: SHA256Value
+    var chain: SHA256Value
     var chainValid: Bool
+    /// The `hash` field as written, when it is not 64 lower-case hex digits (a damaged entry; `hash` is then
+    /// a value no record can have).
+    var oddHashText: String? = nil
+
+    var hashText: String { oddHashText ?? hash.hex }
 
     init?(line: ArraySlice<UInt8>) {
         if let fast = LedgerFacts.scan(line) {
             if fast.chainValid { self = fast; return }
         }
         guard let entry = LedgerEntry(line: line) else { return nil }
-        self.init(seq: entry.seq, hash: entry.hash, prev: entry.prev, chain: entry.chain,
+        self.init(seq: entry.seq, hash: Self.value(entry.hash), prev: Self.value(entry.prev), chain: Self.value(entry.chain),
                   chainValid: entry.computedChain == entry.chain)
+        if SHA256Value(hex: entry.hash) == nil { oddHashText = entry.hash }
     }
 
-    init(seq: Int, hash: String, prev: String, chain: String, chainValid: Bool) {
+    init(seq: Int, hash: SHA256Value, prev: SHA256Value, chain: SHA256Value, chainValid: Bool) {
         self.seq = seq
         self.hash = hash
         self.prev = prev
         self.chain = chain
         self.chainValid = chainValid
+    }
+
+    /// A hex field as a value; text that is not a SHA-256 hex digest maps to the digest of that text with a
+    /// prefix, which no record, chain or genesis value can equal.
+    static func value(_ text: String) -> SHA256Value {
+        SHA256Value(hex: text) ?? SHA256Value(hex: Digest.sha256Hex("sdetkit:not-a-digest:" + text))!
     }
 
     static func scan(_ line: ArraySlice<UInt8>) -> LedgerFacts? {
@@ -40,11 +52,11 @@ struct LedgerFacts {
                   let seq = integer(after: #""seq":"#, in: buf, from: afterPrev) else { return nil }
             let valueStart = chainKey + 9
             guard valueStart + 66 <= buf.count, buf[valueStart + 64] == 0x22, buf[valueStart + 65] == 0x2C,
-                  let chain = hexString(buf, valueStart) else { return nil }
+                  let chain = hexValue(buf, valueStart) else { return nil }
             var hasher = Digest.Hasher()
             hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[0..<chainKey])))
             hasher.update(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[(valueStart + 66)...])))
-            return LedgerFacts(seq: seq, hash: hash, prev: prev, chain: chain, chainValid: hasher.finalizeHex() == chain)
+            return LedgerFacts(seq: seq, hash: hash, prev: prev, chain: chain, chainValid: hasher.finalizeValue() == chain)
         }
     }
 
@@ -64,17 +76,15 @@ struct LedgerFacts {
         return nil
     }
 
-    static func hex64(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> (String, Int)? {
+    static func hex64(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> (SHA256Value, Int)? {
         guard let at = find(key, in: buf, from: from) else { return nil }
         let start = at + key.utf8CodeUnitCount
-        guard start + 65 <= buf.count, buf[start + 64] == 0x22, let hex = hexString(buf, start) else { return nil }
-        return (hex, start + 65)
+        guard start + 65 <= buf.count, buf[start + 64] == 0x22, let value = hexValue(buf, start) else { return nil }
+        return (value, start + 65)
     }
 
-    static func hexString(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> String? {
-        let slice = UnsafeBufferPointer(rebasing: buf[start..<(start + 64)])
-        guard slice.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
-        return String(decoding: slice, as: UTF8.self)
+    static func hexValue(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int) -> SHA256Value? {
+        SHA256Value(hex: UnsafeBufferPointer(rebasing: buf[start..<(start + 64)]))
     }
 
     static func integer(after key: StaticString, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {

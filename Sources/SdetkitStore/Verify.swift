@@ -37,11 +37,12 @@ extension HistoryStore {
         let indexed = indexedState()
         let lines = try Ledger.readLines(path: layout.ledgerPath).lines
         var problems: [VerifyProblem] = []
+        let parsed = Self.parseInParallel(lines)
         var entries: [LedgerFacts] = []
         entries.reserveCapacity(lines.count)
-        for (i, line) in lines.enumerated() {
-            if let e = LedgerFacts(line: line) {
-                entries.append(e)
+        for (i, facts) in parsed.enumerated() {
+            if let facts {
+                entries.append(facts)
             } else {
                 problems.append(VerifyProblem(kind: "malformed-entry", seq: nil, hash: nil,
                                               detail: "ledger line \(i + 1) is not a valid ledger entry"))
@@ -49,31 +50,76 @@ extension HistoryStore {
         }
         problems += chainProblems(entries)
         // One pass: each distinct record once, with the first sequence number that references it.
-        var firstSeq: [String: Int] = [:]
+        var firstSeq: [SHA256Value: Int] = [:]
         firstSeq.reserveCapacity(entries.count)
-        var order: [String] = []
-        for e in entries where firstSeq[e.hash] == nil {
-            firstSeq[e.hash] = e.seq
-            order.append(e.hash)
+        var order: [LedgerFacts] = []
+        order.reserveCapacity(entries.count)
+        for e in entries {
+            // One dictionary operation per entry; a repeated record (the same run again) puts its first back.
+            if let first = firstSeq.updateValue(e.seq, forKey: e.hash) {
+                firstSeq[e.hash] = first
+            } else {
+                order.append(e)
+            }
         }
         problems += recordProblems(order: order, firstSeq: firstSeq)
         if let indexed {
+            let indexedHead = LedgerFacts.value(indexed.head)
             if !indexed.discontinuity.isEmpty {
                 problems.append(VerifyProblem(kind: "rewritten-ledger", seq: nil, hash: nil, detail: indexed.discontinuity
                     + "; if this was intended, accept the current ledger with 'sdetkit agent history reindex'"))
-            } else if indexed.entries > entries.count, !entries.contains(where: { $0.chain == indexed.head }) {
+            } else if indexed.entries > entries.count, !entries.contains(where: { $0.chain == indexedHead }) {
                 problems.append(VerifyProblem(kind: "truncated-ledger", seq: nil, hash: nil,
                     detail: "the index has seen \(indexed.entries) entries (head \(indexed.head.prefix(12))) but the ledger holds \(entries.count): entries were removed from its end"))
-            } else if indexed.entries > 0, indexed.entries <= entries.count, entries[indexed.entries - 1].chain != indexed.head {
+            } else if indexed.entries > 0, indexed.entries <= entries.count, entries[indexed.entries - 1].chain != indexedHead {
                 problems.append(VerifyProblem(kind: "rewritten-ledger", seq: indexed.entries, hash: nil,
                     detail: "ledger entry \(indexed.entries) no longer has the chain hash the index recorded (\(indexed.head.prefix(12))): entries were rewritten"))
             }
         }
-        return VerifyReport(entries: entries.count, records: order.count, head: entries.last?.chain ?? LedgerEntry.genesis,
+        return VerifyReport(entries: entries.count, records: order.count, head: entries.last?.chain.hex ?? LedgerEntry.genesis,
                             problems: problems)
     }
 
+    /// Parses (and chain-checks) ledger lines on every core; the result keeps line order.
+    static func parseInParallel(_ lines: [ArraySlice<UInt8>]) -> [LedgerFacts?] {
+        let out = UnsafeMutableBufferPointer<LedgerFacts?>.allocate(capacity: max(1, lines.count))
+        out.initialize(repeating: nil)
+        defer { out.deallocate() }
+        let slots = SendableSlots(out)
+        let chunk = 2048
+        let chunks = (lines.count + chunk - 1) / chunk
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for i in (c * chunk)..<min(lines.count, (c + 1) * chunk) { slots.set(i, LedgerFacts(line: lines[i])) }
+        }
+        return Array(out.prefix(lines.count))
+    }
+
     func chainProblems(_ entries: [LedgerFacts]) -> [VerifyProblem] {
+        var problems: [VerifyProblem] = []
+        // The usual ledger numbers its entries 1, 2, 3, … in order: checked in one pass, no sets.
+        var inOrder = true
+        for (i, e) in entries.enumerated() where e.seq != i + 1 {
+            inOrder = false
+            break
+        }
+        if !inOrder { problems += sequenceProblems(entries) }
+        var prev = LedgerFacts.value(LedgerEntry.genesis)
+        for (i, e) in entries.enumerated() {
+            if !e.chainValid {
+                problems.append(VerifyProblem(kind: "edited-entry", seq: e.seq, hash: e.hashText,
+                    detail: "ledger entry \(e.seq) was modified: its chain hash does not match its content"))
+            }
+            if e.prev != prev {
+                problems.append(VerifyProblem(kind: "broken-chain", seq: e.seq, hash: e.hashText,
+                    detail: "ledger line \(i + 1) (sequence \(e.seq)) does not follow the entry before it: an entry was removed, inserted or reordered there"))
+            }
+            prev = e.chain
+        }
+        return problems
+    }
+
+    /// What is wrong with the sequence numbers of a ledger that does not number its entries 1…n in order.
+    func sequenceProblems(_ entries: [LedgerFacts]) -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
         let seqs = entries.map(\.seq)
         let seqSet = Set(seqs)
@@ -89,53 +135,65 @@ extension HistoryStore {
             }
             var seen = Set<Int>()
             for e in entries where !seen.insert(e.seq).inserted {
-                problems.append(VerifyProblem(kind: "inserted-entry", seq: e.seq, hash: e.hash,
+                problems.append(VerifyProblem(kind: "inserted-entry", seq: e.seq, hash: e.hashText,
                                               detail: "sequence \(e.seq) appears more than once"))
             }
-        }
-        var prev = LedgerEntry.genesis
-        for (i, e) in entries.enumerated() {
-            if !e.chainValid {
-                problems.append(VerifyProblem(kind: "edited-entry", seq: e.seq, hash: e.hash,
-                    detail: "ledger entry \(e.seq) was modified: its chain hash does not match its content"))
-            }
-            if e.prev != prev {
-                problems.append(VerifyProblem(kind: "broken-chain", seq: e.seq, hash: e.hash,
-                    detail: "ledger line \(i + 1) (sequence \(e.seq)) does not follow the entry before it: an entry was removed, inserted or reordered there"))
-            }
-            prev = e.chain
         }
         return problems
     }
 
-    func recordProblems(order hashes: [String], firstSeq: [String: Int]) -> [VerifyProblem] {
+    func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) -> [VerifyProblem] {
         // Hash every referenced object once, in parallel; objects are opened relative to one directory fd.
-        let results = UnsafeResultBuffer(count: hashes.count)
+        let results = UnsafeResultBuffer(count: order.count)
+        // One descriptor per fan-out directory ("ab/"), opened once: each record is then one path component away.
         let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if objectsFD >= 0 { close(objectsFD) } }
+        var fanout = [Int32](repeating: -1, count: 256)
+        if objectsFD >= 0 {
+            for b in 0..<256 {
+                let hex = String(b, radix: 16)
+                fanout[b] = openat(objectsFD, hex.count == 1 ? "0" + hex : hex, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
+        }
+        defer {
+            for fd in fanout where fd >= 0 { close(fd) }
+            if objectsFD >= 0 { close(objectsFD) }
+        }
+        let dirs = fanout
         let chunk = 512
-        let chunks = (hashes.count + chunk - 1) / chunk
+        let chunks = (order.count + chunk - 1) / chunk
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
-            for i in (c * chunk)..<min(hashes.count, (c + 1) * chunk) {
-                let h = hashes[i]
-                let fd = objectsFD >= 0 ? openat(objectsFD, "\(h.prefix(2))/\(h).json", O_RDONLY | O_CLOEXEC) : -1
+            let capacity = 1 << 16
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+            defer { buffer.deallocate() }
+            // "<64 hex>.json\0": 70 bytes
+            var name = [CChar](repeating: 0, count: 72)
+            for i in (c * chunk)..<min(order.count, (c + 1) * chunk) {
+                let facts = order[i]
+                if facts.oddHashText != nil { results.set(i, 1); continue }
+                var k = 0
+                for b in facts.hash.hex.utf8 { name[k] = CChar(bitPattern: b); k += 1 }
+                for b in ".json".utf8 { name[k] = CChar(bitPattern: b); k += 1 }
+                name[k] = 0
+                let dir = dirs[Int(facts.hash.w0 >> 56)]
+                let fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_CLOEXEC) : -1
                 guard fd >= 0 else { results.set(i, 1); continue }
                 var hasher = Digest.Hasher()
                 var failed = false
                 while true {
-                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                    let n = read(fd, buffer.baseAddress!, capacity)
                     if n < 0 { if errno == EINTR { continue }; failed = true; break }
                     if n == 0 { break }
-                    buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                    if n < capacity { break }  // a short read of a regular file is its end
                 }
                 close(fd)
-                results.set(i, failed ? 1 : (hasher.finalizeHex() == h ? 0 : 2))
+                results.set(i, failed ? 1 : (hasher.finalizeValue() == facts.hash ? 0 : 2))
             }
         }
         var problems: [VerifyProblem] = []
-        for (i, h) in hashes.enumerated() {
-            let seq = firstSeq[h]
+        for (i, facts) in order.enumerated() {
+            let h = facts.hashText
+            let seq = firstSeq[facts.hash]
             switch results.get(i) {
             case 1: problems.append(VerifyProblem(kind: "missing-record", seq: seq, hash: h,
                                                   detail: "record \(h) of sequence \(seq ?? 0) is missing"))
@@ -148,14 +206,20 @@ extension HistoryStore {
             // Unsorted: problems are sorted at the end.
             for name in FileSystem.list("\(layout.objectsDir)/\(dir)") where !name.hasPrefix(".") {
                 let h = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
-                if firstSeq[h] == nil {
-                    problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: h,
-                        detail: "record \(dir)/\(name) is not referenced by any ledger entry (added, or its entry was removed)"))
-                }
+                if let value = SHA256Value(hex: h), firstSeq[value] != nil { continue }
+                problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: h,
+                    detail: "record \(dir)/\(name) is not referenced by any ledger entry (added, or its entry was removed)"))
             }
         }
         return problems.sorted { ($0.seq ?? 0, $0.hash ?? "") < ($1.seq ?? 0, $1.hash ?? "") }
     }
+}
+
+/// Disjoint slots of a buffer, each written by one concurrent worker.
+struct SendableSlots<T>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<T>
+    init(_ base: UnsafeMutableBufferPointer<T>) { self.base = base }
+    func set(_ i: Int, _ value: T) { base[i] = value }
 }
 
 /// A fixed-size buffer written by disjoint indices from concurrent workers.

@@ -144,6 +144,7 @@ final class SecretRuleTests: XCTestCase {
     func testEveryPatternCompiles() {
         for rule in SecretRule.all {
             XCTAssertFalse(rule.regexes.isEmpty, rule.rule.id)
+            XCTAssertEqual(rule.regexes.count, rule.compiled.patterns.count, "every pattern of \(rule.rule.id) compiles")
             XCTAssertFalse(rule.keywords.isEmpty, rule.rule.id)
         }
     }
