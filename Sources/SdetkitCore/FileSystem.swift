@@ -38,6 +38,19 @@ public enum FileSystem {
         return String(cString: p)
     }
 
+    /// The absolute path of the file an open descriptor refers to (Linux `/proc/self/fd`), with every symbolic
+    /// link resolved as the kernel resolved it when opening; nil where that is not available.
+    public static func descriptorPath(_ fd: Int32) -> String? {
+        #if os(Linux)
+        var buf = [CChar](repeating: 0, count: 4097)
+        let n = readlink("/proc/self/fd/\(fd)", &buf, 4096)
+        guard n > 0, buf[0] == 0x2F else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        #else
+        return nil
+        #endif
+    }
+
     public static func currentDirectory() -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buf, buf.count) != nil else { return "." }

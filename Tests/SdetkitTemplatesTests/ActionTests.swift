@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import SdetkitCore
 import SdetkitEngine
@@ -144,6 +145,34 @@ final class ActionTests: XCTestCase {
         let strict = try await run(LicenseHeadersAction(), ["fail_on_missing": true, "lines": 30])
         XCTAssertFalse(strict.outcome.ok)
         XCTAssertEqual(strict.outputs["missing"], 1)
+    }
+
+    /// Many files (the parallel path), in index order; tracked symbolic links — to a file outside, or through a
+    /// directory link leading out of the repository — are never read, and a FIFO is never waited on.
+    func testLicenseHeadersReadOnlyRegularFilesInsideTheRepository() async throws {
+        var expectedMissing: [String] = []
+        for i in 0..<120 {
+            let path = String(format: "pkg/f%03d.py", i)
+            let header = i % 3 == 0 ? "" : "# SPDX-License-Identifier: MIT\n"
+            try repo.write(path, header + "x = \(i)\n")
+            if header.isEmpty { expectedMissing.append(path) }
+        }
+        let outside = FileManager.default.temporaryDirectory.path + "/sdetkit-outside-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try "print('outside, no header')\n".write(toFile: outside + "/o.py", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: repo.root + "/link.py", withDestinationPath: outside + "/o.py")
+        try repo.write("pkg/pipe.py", "no header\n")
+        try repo.commit("files and a link")
+        // A tracked file replaced by a FIFO in the work tree: opening it must not block.
+        try FileManager.default.removeItem(atPath: repo.root + "/pkg/pipe.py")
+        XCTAssertEqual(mkfifo(repo.root + "/pkg/pipe.py", 0o644), 0)
+        // A directory link that leads out, with a file behind it that git does not track through the link.
+        try FileManager.default.createSymbolicLink(atPath: repo.root + "/out", withDestinationPath: outside)
+        let r = try await run(LicenseHeadersAction(), [:])
+        XCTAssertTrue(r.outcome.ok, r.outcome.reason)
+        let json = try JSONParser.parse(repo.read(".sdetkit/agent/template-runs/t/license-headers.json"))
+        XCTAssertEqual(json["missing"], .array(expectedMissing.map { .string($0) }), "link.py is never read")
     }
 
     func testLargeFiles() async throws {

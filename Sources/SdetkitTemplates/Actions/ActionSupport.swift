@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SdetkitCore
 import SdetkitEngine
 import SdetkitGit
@@ -114,6 +119,32 @@ enum ActionSupport {
               let real = FileSystem.realPath(abs), Path.relative(real, to: context.policy.repoRoot) != nil,
               let size = FileSystem.fileSize(abs), size <= Int64(limit) else { return nil }
         return try? FileSystem.readBytes(abs)
+    }
+
+    /// Up to `maxBytes` leading bytes of a tracked file, read only when it is a regular file reached without a
+    /// final symbolic link, inside the repository (checked on the opened file, so a symlinked parent directory
+    /// cannot lead out) and outside `.git`. nil otherwise. FIFOs and devices are never waited on.
+    static func readPrefixInside(_ rel: String, in context: ActionContext, maxBytes: Int) -> [UInt8]? {
+        guard !PathRulesLite.touchesGit(rel) else { return nil }
+        let abs = context.layout.absolute(rel)
+        let fd = open(abs, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+              let real = FileSystem.descriptorPath(fd) ?? FileSystem.realPath(abs),
+              Path.relative(real, to: context.policy.repoRoot) != nil else { return nil }
+        let want = min(maxBytes, Int(st.st_size))
+        var out = [UInt8](repeating: 0, count: want)
+        var got = 0
+        while got < want {
+            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, want - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += n
+        }
+        out.removeLast(want - got)
+        return out
     }
 
     /// Markdown table cell text: no line breaks, `|` escaped.
