@@ -19,13 +19,16 @@ public enum Auditor {
     static let chunkSize = 8
 
     /// Audits `input` under `profile`. Deterministic: the same files give the same report.
-    public static func run(_ input: AuditInput, profile: AuditProfile) -> AuditReport {
+    /// `workTreeToken` (from the workspace's ``WorkTreeObserver``), when given, stands for the files' stat data in
+    /// the scan memo: within one command, audits then share a scan without stat-ing every file again.
+    public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil) -> AuditReport {
         let context = profile == .default ? defaultContext : enterpriseContext
         var findings = Governance.findings(files: input.files, profile: profile)
         let scope = input.files.filter { file in
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
         }
-        let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile)
+        let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile,
+                                                                 workTreeToken: workTreeToken)
         findings += scanned
         findings.sort(by: Finding.reportOrder)
         return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
@@ -40,11 +43,12 @@ public enum Auditor {
     static let memo = Mutex<[String: ScanResult]>([:])
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
 
-    static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile) -> ScanResult {
+    static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile,
+                             workTreeToken: String? = nil) -> ScanResult {
         guard case .workingTree = input.content else { return scan(files, input: input, context: context) }
         let workflows = files.filter { Workflows.isWorkflow($0.path) }
         let rest = workflows.isEmpty ? files : files.filter { !Workflows.isWorkflow($0.path) }
-        let key = signature(rest, root: input.repoRoot)
+        let key = workTreeToken.map { tokenKey($0, rest, root: input.repoRoot) } ?? signature(rest, root: input.repoRoot)
         let shared: ScanResult
         if let hit = memo.withLock({ $0[key] }) {
             shared = hit
@@ -55,6 +59,14 @@ public enum Auditor {
         guard !workflows.isEmpty else { return shared }
         let own: ScanResult = scan(workflows, input: input, context: context)
         return (shared.findings + own.findings, shared.files + own.files, shared.bytes + own.bytes)
+    }
+
+    /// The memo key under a work-tree token: the token, the root and the scanned paths (no stat calls).
+    static func tokenKey(_ token: String, _ files: [AuditFile], root: String) -> String {
+        var hasher = Digest.Hasher()
+        hasher.update(Array("token\u{0}\(token)\u{0}\(root)\u{0}".utf8))
+        for f in files { hasher.update(Array(f.path.utf8) + [0]) }
+        return hasher.finalizeHex()
     }
 
     /// SHA-256 over the root and each file's path, size, mtime (ns) and inode — the same stat data git uses to

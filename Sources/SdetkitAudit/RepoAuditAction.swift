@@ -40,7 +40,8 @@ public struct RepoAuditAction: AgentAction {
         var report: AuditReport
         do {
             let repo = try GitRepository.open(workdir: context.repoRoot)
-            report = Auditor.run(try Auditor.input(from: repo, changedSince: changedSince), profile: profile)
+            report = Auditor.run(try Auditor.input(from: repo, changedSince: changedSince), profile: profile,
+                                 workTreeToken: context.workTree.token())
             if let preloaded {
                 report = Baseline.filter(report, baseline: preloaded)
             } else if let b = params["baseline"]?.stringValue, !b.isEmpty {

@@ -57,12 +57,25 @@ public final class WorkTreeObserver: Sendable {
         }
     }
 
+    private static let nextID = Atomic<Int>(0)
+
     private let repoRoot: String
+    /// Unique in this process (never reused, unlike an object address).
+    private let id: Int
     private let changes = Atomic<Int>(0)
     private let latest = Mutex<Taking?>(nil)
 
     public init(repoRoot: String) {
         self.repoRoot = repoRoot
+        self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// Names the work tree as this observer currently knows it: equal tokens mean nothing this workspace did
+    /// and no HEAD or index change happened in between, so results computed from the work tree (like an audit
+    /// scan) may be reused under the same rules as the status snapshot.
+    public func token() -> String {
+        let key = currentKey()
+        return "\(id):\(key.generation):\(key.stamp)"
     }
 
     /// A file at `relativePath` (repo-relative, resolved) was written by an action.
@@ -90,10 +103,14 @@ public final class WorkTreeObserver: Sendable {
     }
 
     /// The kept snapshot when its key is current; else a new, unfinished one that the caller must take.
-    private func claim() -> (Taking, isNew: Bool) {
+    private func currentKey() -> Key {
         let generation = changes.load(ordering: .sequentiallyConsistent)
         let stamp = (try? GitRepository.open(workdir: repoRoot))?.stateStamp() ?? "unopenable"
-        let key = Key(generation: generation, stamp: stamp)
+        return Key(generation: generation, stamp: stamp)
+    }
+
+    private func claim() -> (Taking, isNew: Bool) {
+        let key = currentKey()
         return latest.withLock { kept in
             if let k = kept, k.key == key { return (k, false) }
             let fresh = Taking(key: key)
