@@ -24,6 +24,13 @@ extension HistoryStore {
             if !FileSystem.isDirectory(dir) { try FileSystem.createDirectories(dir) }
             if !FileSystem.exists(objectPath(hash)) { try FileSystem.writeAtomically(bytes, to: objectPath(hash), mode: 0o444) }
         }
+        let (first, last) = try appendLedgerLines(runs, hashes: hashes)
+        try withIndex(known: known) { _ in }
+        autoPack(from: first, to: last)
+    }
+
+    /// Appends the entries under the ledger lock; returns the first and last sequence numbers written.
+    private func appendLedgerLines(_ runs: [(RunRecord, RunObservation)], hashes: [String]) throws -> (Int, Int) {
         let lock = try FileLock(path: layout.ledgerLockPath)
         defer { withExtendedLifetime(lock) {} }
         let last = try ledgerEntries().last
@@ -44,6 +51,6 @@ extension HistoryStore {
         }
         try FileSystem.writeAll(fd: fd, out, path: layout.ledgerPath)
         guard fdatasync(fd) == 0 else { throw SdetkitError.io("cannot sync", path: layout.ledgerPath, errno: errno) }
-        try withIndex(known: known) { _ in }
+        return ((last?.seq ?? 0) + 1, seq - 1)
     }
 }

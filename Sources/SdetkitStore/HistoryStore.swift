@@ -44,17 +44,19 @@ public final class HistoryStore: Sendable {
         try FileSystem.createAtomically(bytes, at: objectPath(hash))
         let entry = try ledger.append { seq, prev in LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev) }
         try? withIndex(known: [hash: record]) { _ in }
+        autoPack(from: entry.seq, to: entry.seq)
         return entry
     }
 
     // MARK: - Reading records
 
+    /// A record's bytes: from its loose file, else from a pack (a record may be packed between the two looks).
     public func recordBytes(hash: String) throws -> [UInt8] {
-        let path = objectPath(hash)
-        guard FileSystem.exists(path) else {
-            throw SdetkitError("record \(hash) is missing from \(StateLayout.relObjects); run 'sdetkit agent history verify'", exit: .integrity)
+        if let bytes = try? FileSystem.readBytes(objectPath(hash)) { return bytes }
+        if let value = SHA256Value(hex: hash) {
+            for pack in packs() { if let bytes = pack.recordBytes(value) { return bytes } }
         }
-        return try FileSystem.readBytes(path)
+        throw SdetkitError("record \(hash) is missing from \(StateLayout.relObjects); run 'sdetkit agent history verify'", exit: .integrity)
     }
 
     public func record(hash: String) throws -> RunRecord {

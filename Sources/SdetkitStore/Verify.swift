@@ -143,9 +143,63 @@ extension HistoryStore {
     }
 
     func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) -> [VerifyProblem] {
-        // Hash every referenced object once, in parallel; objects are opened relative to one directory fd.
+        let loose = looseRecords()
+        let (packs, packProblems) = verifyPacks()
+        /// The first pack holding an intact copy, else the first holding one at all.
+        func inPacks(_ hash: SHA256Value) -> (pack: String, intact: Bool)? {
+            var found: (String, Bool)?
+            for p in packs {
+                guard let ok = p.lookup(hash) else { continue }
+                if ok { return (p.name, true) }
+                if found == nil { found = (p.name, false) }
+            }
+            return found
+        }
+        // Loose records are hashed file by file (in parallel); packed ones were hashed from their packs.
+        let looseOrder = order.filter { $0.oddHashText == nil && loose.hashes.contains($0.hash) }
+        let looseResults = hashLooseRecords(looseOrder)
+        var looseIntact: [SHA256Value: Bool] = [:]
+        looseIntact.reserveCapacity(looseOrder.count)
+        for (i, facts) in looseOrder.enumerated() where looseResults.get(i) != 1 { looseIntact[facts.hash] = looseResults.get(i) == 0 }
+        var problems = packProblems
+        for facts in order {
+            let h = facts.hashText
+            let seq = firstSeq[facts.hash]
+            let inPack = inPacks(facts.hash)
+            let looseOK = looseIntact[facts.hash]
+            if looseOK == nil && inPack == nil {
+                problems.append(VerifyProblem(kind: "missing-record", seq: seq, hash: h,
+                                              detail: "record \(h) of sequence \(seq ?? 0) is missing"))
+            } else if looseOK == false || inPack?.intact == false {
+                let whereText = looseOK == false ? "" : " (in \(inPack?.pack ?? "a pack"))"
+                problems.append(VerifyProblem(kind: "edited-record", seq: seq, hash: h,
+                    detail: "record \(h) of sequence \(seq ?? 0) was modified\(whereText): its content no longer hashes to its name"))
+            }
+        }
+        for stray in loose.strays {
+            let name = Path.basename(stray)
+            problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: name.hasSuffix(".json") ? String(name.dropLast(5)) : name,
+                detail: "record \(stray) is not referenced by any ledger entry (added, or its entry was removed)"))
+        }
+        for hash in loose.hashes where firstSeq[hash] == nil {
+            let hex = hash.hex
+            problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: hex,
+                detail: "record \(hex.prefix(2))/\(hex).json is not referenced by any ledger entry (added, or its entry was removed)"))
+        }
+        for pack in packs {
+            for hash in pack.hashes where firstSeq[hash] == nil && !loose.hashes.contains(hash) {
+                let hex = hash.hex
+                problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: hex,
+                    detail: "record \(hex) in \(pack.name) is not referenced by any ledger entry (added, or its entry was removed)"))
+            }
+        }
+        return problems.sorted { ($0.seq ?? 0, $0.hash ?? "", $0.kind) < ($1.seq ?? 0, $1.hash ?? "", $1.kind) }
+    }
+
+    /// Opens and hashes each loose record (0 intact, 1 unreadable, 2 modified), in parallel, each relative to
+    /// its fan-out directory's descriptor.
+    func hashLooseRecords(_ order: [LedgerFacts]) -> UnsafeResultBuffer {
         let results = UnsafeResultBuffer(count: order.count)
-        // One descriptor per fan-out directory ("ab/"), opened once: each record is then one path component away.
         let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         var fanout = [Int32](repeating: -1, count: 256)
         if objectsFD >= 0 {
@@ -169,7 +223,6 @@ extension HistoryStore {
             var name = [CChar](repeating: 0, count: 72)
             for i in (c * chunk)..<min(order.count, (c + 1) * chunk) {
                 let facts = order[i]
-                if facts.oddHashText != nil { results.set(i, 1); continue }
                 var k = 0
                 for b in facts.hash.hex.utf8 { name[k] = CChar(bitPattern: b); k += 1 }
                 for b in ".json".utf8 { name[k] = CChar(bitPattern: b); k += 1 }
@@ -190,28 +243,7 @@ extension HistoryStore {
                 results.set(i, failed ? 1 : (hasher.finalizeValue() == facts.hash ? 0 : 2))
             }
         }
-        var problems: [VerifyProblem] = []
-        for (i, facts) in order.enumerated() {
-            let h = facts.hashText
-            let seq = firstSeq[facts.hash]
-            switch results.get(i) {
-            case 1: problems.append(VerifyProblem(kind: "missing-record", seq: seq, hash: h,
-                                                  detail: "record \(h) of sequence \(seq ?? 0) is missing"))
-            case 2: problems.append(VerifyProblem(kind: "edited-record", seq: seq, hash: h,
-                                                  detail: "record \(h) of sequence \(seq ?? 0) was modified: its content no longer hashes to its name"))
-            default: break
-            }
-        }
-        for dir in FileSystem.list(layout.objectsDir).sorted() {
-            // Unsorted: problems are sorted at the end.
-            for name in FileSystem.list("\(layout.objectsDir)/\(dir)") where !name.hasPrefix(".") {
-                let h = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
-                if let value = SHA256Value(hex: h), firstSeq[value] != nil { continue }
-                problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: h,
-                    detail: "record \(dir)/\(name) is not referenced by any ledger entry (added, or its entry was removed)"))
-            }
-        }
-        return problems.sorted { ($0.seq ?? 0, $0.hash ?? "") < ($1.seq ?? 0, $1.hash ?? "") }
+        return results
     }
 }
 

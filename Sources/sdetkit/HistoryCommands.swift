@@ -8,7 +8,7 @@ struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List, show, verify, replay and export recorded runs.",
-        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self]
+        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self]
     )
 
     struct List: ParsableCommand {
@@ -141,6 +141,21 @@ struct HistoryCommand: AsyncParsableCommand {
             let n = try store.reindex()
             if output.json { return Output.json(["entries": .int(n)]) }
             Output.line("index rebuilt: \(n) entries")
+        }
+    }
+
+    struct Pack: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pack",
+            abstract: "Move loose record files into one pack (done automatically every 4096 runs).",
+            discussion: "Like git's packing of loose objects: records stay content-addressed and verifiable; verify then reads one file instead of one per record. Records whose content does not match their name stay loose, for verify to report.")
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let (n, name) = try store.pack()
+            if output.json { return Output.json(["packed": .int(n), "pack": .optional(name)]) }
+            Output.line(n == 0 ? "nothing to pack" : "packed \(n) record(s) into \(StateLayout.relObjects)/pack/\(name ?? "")")
         }
     }
 }

@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import SdetkitCore
+
+/// Packed records: many records in one immutable file pair, as git packs loose objects.
+///
+/// `objects/pack/pack-<P>.records` holds records as canonical JSON, one per line (canonical JSON has no raw
+/// newline), sorted by hash; `P` is the SHA-256 of that file when it was written (a unique name). `verify`
+/// hashes each record against its index entry and checks that the records tile the file exactly, so an edited,
+/// added or removed byte shows without hashing the whole file again. `pack-<P>.idx` has one
+/// fixed-width line per record: `<64 hex hash> <16 hex offset> <8 hex length>\n`, sorted by hash, so one record
+/// is found by binary search without reading the whole index. Both files are written atomically (records
+/// first) and never modified; a record is read from its loose file when there is one, else from a pack.
+/// `history verify` hashes every packed record from one sequential read instead of opening a file per record.
+struct RecordPack: Sendable {
+    /// `pack-<64 hex>`.
+    let name: String
+    let recordsPath: String
+    let indexPath: String
+
+    static let lineWidth = 64 + 1 + 16 + 1 + 8 + 1
+
+    struct Entry: Sendable {
+        let hash: SHA256Value
+        let offset: Int
+        let length: Int
+    }
+
+    /// The index's entries in file order; a malformed line is reported by its number (1-based).
+    static func parseIndex(_ bytes: [UInt8]) -> (entries: [Entry], malformedLine: Int?) {
+        guard bytes.count % lineWidth == 0 else { return ([], max(1, bytes.count / lineWidth + 1)) }
+        var entries: [Entry] = []
+        entries.reserveCapacity(bytes.count / lineWidth)
+        var bad: Int?
+        bytes.withUnsafeBufferPointer { buf in
+            var at = 0
+            while at < buf.count {
+                if let e = entry(buf, at) { entries.append(e) } else if bad == nil { bad = at / lineWidth + 1 }
+                at += lineWidth
+            }
+        }
+        return (entries, bad)
+    }
+
+    static func entry(_ buf: UnsafeBufferPointer<UInt8>, _ at: Int) -> Entry? {
+        guard buf[at + 64] == 0x20, buf[at + 81] == 0x20, buf[at + 90] == 0x0A,
+              let hash = SHA256Value(hex: UnsafeBufferPointer(rebasing: buf[at..<(at + 64)])),
+              let offset = hexNumber(buf, at + 65, 16), let length = hexNumber(buf, at + 82, 8) else { return nil }
+        return Entry(hash: hash, offset: offset, length: length)
+    }
+
+    static func hexNumber(_ buf: UnsafeBufferPointer<UInt8>, _ at: Int, _ width: Int) -> Int? {
+        var v = 0
+        for i in at..<(at + width) {
+            let c = buf[i]
+            switch c {
+            case 0x30...0x39: v = v << 4 | Int(c - 0x30)
+            case 0x61...0x66: v = v << 4 | Int(c - 0x61 + 10)
+            default: return nil
+            }
+        }
+        return v
+    }
+
+    static func indexLine(_ e: Entry) -> [UInt8] {
+        func hex(_ v: Int, _ width: Int) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return Array("\(e.hash.hex) \(hex(e.offset, 16)) \(hex(e.length, 8))\n".utf8)
+    }
+
+    /// One record's bytes, found by binary search in the index; nil when this pack does not hold it.
+    func recordBytes(_ hash: SHA256Value) -> [UInt8]? {
+        guard let index = try? FileSystem.readBytes(indexPath), index.count % Self.lineWidth == 0 else { return nil }
+        let found: Entry? = index.withUnsafeBufferPointer { buf in
+            var lo = 0, hi = buf.count / Self.lineWidth
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                guard let e = Self.entry(buf, mid * Self.lineWidth) else { return nil }
+                if e.hash == hash { return e }
+                if e.hash < hash { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+        guard let e = found else { return nil }
+        let fd = open(recordsPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: e.length)
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, e.length, off_t(e.offset)) }
+        return n == e.length ? out : nil
+    }
+}
+
+extension HistoryStore {
+    var packDirectory: String { "\(layout.objectsDir)/pack" }
+
+    /// Every complete pack (both files present), by name.
+    func packs() -> [RecordPack] {
+        let dir = packDirectory
+        return FileSystem.list(dir).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }.sorted().compactMap { idx in
+            let name = String(idx.dropLast(4))
+            let records = "\(dir)/\(name).records"
+            guard FileSystem.exists(records) else { return nil }
+            return RecordPack(name: name, recordsPath: records, indexPath: "\(dir)/\(idx)")
+        }
+    }
+
+    /// Loose record files by hash (the fan-out directories' listing), plus names that are not records.
+    func looseRecords() -> (hashes: Set<SHA256Value>, strays: [String]) {
+        var hashes = Set<SHA256Value>()
+        var strays: [String] = []
+        for dir in FileSystem.list(layout.objectsDir).sorted() where dir != "pack" {
+            for name in FileSystem.list("\(layout.objectsDir)/\(dir)") where !name.hasPrefix(".") {
+                if name.hasSuffix(".json"), name.hasPrefix(dir), let v = SHA256Value(hex: String(name.dropLast(5))) {
+                    hashes.insert(v)
+                } else {
+                    strays.append("\(dir)/\(name)")
+                }
+            }
+        }
+        return (hashes, strays)
+    }
+
+    /// Moves every loose record whose content matches its name into one new pack, then removes those loose
+    /// files. Holds the ledger lock (no append runs meanwhile). A loose file that does not match its name stays
+    /// where it is, for `verify` to report. Returns how many records were packed and the pack's name.
+    @discardableResult
+    public func pack() throws -> (packed: Int, name: String?) {
+        try ensureLayout()
+        let lock = try FileLock(path: layout.ledgerLockPath)
+        defer { withExtendedLifetime(lock) {} }
+        let loose = looseRecords().hashes.sorted()
+        guard !loose.isEmpty else { return (0, nil) }
+        var records: [UInt8] = []
+        var index: [UInt8] = []
+        var packed: [String] = []
+        for hash in loose {
+            let hex = hash.hex
+            let path = objectPath(hex)
+            guard let bytes = try? FileSystem.readBytes(path), !bytes.contains(0x0A) else { continue }
+            var hasher = Digest.Hasher()
+            hasher.update(bytes)
+            guard hasher.finalizeValue() == hash else { continue }
+            index += RecordPack.indexLine(RecordPack.Entry(hash: hash, offset: records.count, length: bytes.count))
+            records += bytes
+            records.append(0x0A)
+            packed.append(path)
+        }
+        guard !packed.isEmpty else { return (0, nil) }
+        try FileSystem.createDirectories(packDirectory)
+        let name = "pack-" + Digest.sha256Hex(records)
+        try FileSystem.writeAtomically(records, to: "\(packDirectory)/\(name).records", mode: 0o444)
+        try FileSystem.writeAtomically(index, to: "\(packDirectory)/\(name).idx", mode: 0o444)
+        // The pack is durable: the loose copies can go (a crash before this point leaves harmless duplicates).
+        for path in packed { FileSystem.remove(path) }
+        return (packed.count, name)
+    }
+
+    /// Packs the loose records when an append crossed a multiple of `autoPackInterval` entries, so large
+    /// histories live mostly in packs. Best effort: the run is already recorded.
+    func autoPack(from first: Int, to last: Int) {
+        guard last / Self.autoPackInterval > (first - 1) / Self.autoPackInterval else { return }
+        _ = try? pack()
+    }
+
+    static var autoPackInterval: Int { 4096 }
+
+    /// Hashes every record of every pack (in parallel) against its index entry, and checks that the records
+    /// tile each records file exactly (nothing added, removed or moved between them).
+    func verifyPacks() -> (packs: [VerifiedPack], problems: [VerifyProblem]) {
+        var verified: [VerifiedPack] = []
+        var problems: [VerifyProblem] = []
+        for pack in packs() {
+            guard let records = try? FileSystem.readBytes(pack.recordsPath),
+                  let indexBytes = try? FileSystem.readBytes(pack.indexPath) else {
+                problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil, detail: "pack \(pack.name) cannot be read"))
+                continue
+            }
+            var (entries, malformed) = RecordPack.parseIndex(indexBytes)
+            if let line = malformed {
+                problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil,
+                    detail: "pack \(pack.name): index line \(line) is malformed"))
+            }
+            if !entries.indices.dropFirst().allSatisfy({ entries[$0 - 1].hash < entries[$0].hash }) {
+                entries.sort { $0.hash < $1.hash }
+            }
+            // Records are written in hash order, each followed by a newline, with nothing in between.
+            var expected = 0
+            var tiled = true
+            for e in entries.sorted(by: { $0.offset < $1.offset }) {
+                if e.offset != expected { tiled = false; break }
+                expected = e.offset + e.length + 1
+            }
+            if !tiled || expected != records.count {
+                problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil,
+                    detail: "pack \(pack.name) was modified: its records file holds bytes its index does not account for"))
+            }
+            let intact = UnsafeResultBuffer(count: entries.count)
+            let chunk = 1024
+            let all = entries
+            records.withUnsafeBytes { raw in
+                let base = SendableRawBuffer(raw)
+                DispatchQueue.concurrentPerform(iterations: (all.count + chunk - 1) / chunk) { c in
+                    for i in (c * chunk)..<min(all.count, (c + 1) * chunk) {
+                        let e = all[i]
+                        guard e.offset >= 0, e.length >= 0, e.offset + e.length < base.raw.count,
+                              base.raw[e.offset + e.length] == 0x0A else { intact.set(i, 2); continue }
+                        var hasher = Digest.Hasher()
+                        hasher.update(UnsafeRawBufferPointer(rebasing: base.raw[e.offset..<(e.offset + e.length)]))
+                        intact.set(i, hasher.finalizeValue() == e.hash ? 0 : 2)
+                    }
+                }
+            }
+            verified.append(VerifiedPack(name: pack.name, hashes: all.map(\.hash), intact: (0..<all.count).map { intact.get($0) == 0 }))
+        }
+        return (verified, problems)
+    }
+}
+
+/// A pack's records after verification: hashes sorted, and whether each record matched its hash.
+struct VerifiedPack {
+    let name: String
+    let hashes: [SHA256Value]
+    let intact: [Bool]
+
+    /// Whether the pack holds `hash` and, if so, whether that copy is intact (binary search).
+    func lookup(_ hash: SHA256Value) -> Bool? {
+        var lo = 0, hi = hashes.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if hashes[mid] == hash { return intact[mid] }
+            if hashes[mid] < hash { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+}
+
+/// A read-only byte buffer shared by concurrent workers for the duration of one call.
+struct SendableRawBuffer: @unchecked Sendable {
+    let raw: UnsafeRawBufferPointer
+    init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
+}

@@ -1,0 +1,125 @@
+import XCTest
+@testable import SdetkitCore
+@testable import SdetkitStore
+
+/// Packed records: moved out of loose files without losing a record, readable, and every kind of tampering
+/// with a pack is still detected by verify.
+final class PackTests: XCTestCase {
+    var root = ""
+    var store: HistoryStore!
+
+    override func setUpWithError() throws {
+        root = "/tmp/sdetkit-pack-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(root + "/.sdetkit/agent")
+        store = HistoryStore(layout: StateLayout(repoRoot: root))
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+
+    func record(_ task: String) -> RunRecord {
+        RunRecord(kind: "agent.run", task: task, planner: "none", steps: [], actions: [], status: .ok, configDigest: "cfg",
+                  repo: RepoState(head: "abc", branch: "main", dirty: false), provider: "none")
+    }
+
+    func observation(_ i: Int = 0) -> RunObservation {
+        RunObservation(capturedAt: RunClock.rfc3339(epochSeconds: 1_700_000_000 + Int64(i)), durationMs: 1, tool: "t", host: nil)
+    }
+
+    @discardableResult
+    func appendSome(_ n: Int) throws -> [LedgerEntry] {
+        try (0..<n).map { try store.append(record: record("task \($0)"), observation: observation($0)) }
+    }
+
+    func kinds() throws -> Set<String> { Set(try store.verify().problems.map(\.kind)) }
+
+    var pack: RecordPack { store.packs()[0] }
+
+    func testPackingMovesLooseRecordsAndKeepsThemReadable() throws {
+        let entries = try appendSome(5)
+        let (n, name) = try store.pack()
+        XCTAssertEqual(n, 5)
+        XCTAssertNotNil(name)
+        for e in entries {
+            XCTAssertFalse(FileSystem.exists(store.objectPath(e.hash)), "loose copy removed")
+            XCTAssertEqual(Digest.sha256Hex(try store.recordBytes(hash: e.hash)), e.hash)
+            XCTAssertEqual(try store.record(hash: e.hash).task, "task \(e.seq - 1)")
+        }
+        XCTAssertTrue(try store.verify().ok)
+        XCTAssertEqual(try store.reindex(), 5)
+        XCTAssertTrue(try store.integrity().verified)
+        // More runs go loose again; a second pack joins the first.
+        try store.append(record: record("later"), observation: observation(9))
+        XCTAssertEqual(try store.pack().packed, 1)
+        XCTAssertEqual(store.packs().count, 2)
+        XCTAssertEqual(try store.verify().records, 6)
+        XCTAssertTrue(try store.verify().ok)
+        XCTAssertEqual(try store.pack().packed, 0, "nothing loose: no empty pack")
+    }
+
+    func testATamperedLooseRecordIsNotPackedAndStillReported() throws {
+        let e = try appendSome(3)[1]
+        let path = store.objectPath(e.hash)
+        chmod(path, 0o644)
+        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        XCTAssertEqual(try store.pack().packed, 2)
+        XCTAssertTrue(FileSystem.exists(path))
+        XCTAssertEqual(try kinds(), ["edited-record"])
+    }
+
+    func testAnEditedPackedRecordIsReported() throws {
+        try appendSome(3)
+        try store.pack()
+        let path = pack.recordsPath
+        chmod(path, 0o644)
+        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        XCTAssertEqual(try kinds(), ["edited-record"], "a same-length edit inside a record is that record's problem")
+    }
+
+    func testBytesAppendedToAPackAreReported() throws {
+        try appendSome(2)
+        try store.pack()
+        let path = pack.recordsPath
+        chmod(path, 0o644)
+        try FileSystem.writeAtomically(try FileSystem.readBytes(path) + Array("{\"x\":1}\n".utf8), to: path)
+        XCTAssertEqual(try kinds(), ["edited-pack"])
+    }
+
+    func testAMalformedIndexAndARemovedPackAreReported() throws {
+        try appendSome(2)
+        try store.pack()
+        let idx = pack.indexPath
+        chmod(idx, 0o644)
+        var bytes = try FileSystem.readBytes(idx)
+        bytes[70] = UInt8(ascii: "z")
+        try FileSystem.writeAtomically(bytes, to: idx)
+        XCTAssertEqual(try kinds(), ["edited-pack", "missing-record"])
+        FileSystem.remove(idx)
+        XCTAssertEqual(try kinds(), ["missing-record"])
+    }
+
+    func testAnUnreferencedPackedRecordIsExtra() throws {
+        try appendSome(2)
+        let extra = record("never appended")
+        let path = store.objectPath(extra.contentHash)
+        try FileSystem.createDirectories(Path.dirname(path))
+        try FileSystem.writeAtomically(extra.canonicalBytes, to: path)
+        XCTAssertEqual(try store.pack().packed, 3)
+        let problems = try store.verify().problems
+        XCTAssertEqual(problems.map(\.kind), ["extra-record"])
+        XCTAssertEqual(problems.first?.hash, extra.contentHash)
+    }
+
+    func testLargeHistoriesPackThemselves() throws {
+        let n = HistoryStore.autoPackInterval + 10
+        try store.appendBatch((0..<n).map { (record("bulk \($0)"), observation($0)) })
+        XCTAssertEqual(store.packs().count, 1, "crossing \(HistoryStore.autoPackInterval) entries packs the loose records")
+        let report = try store.verify()
+        XCTAssertTrue(report.ok, "\(report.problems.prefix(3))")
+        XCTAssertEqual(report.records, n)
+        XCTAssertEqual(store.looseRecords().hashes.count, 0)
+        // The next append stays loose until the next multiple.
+        try store.append(record: record("one more"), observation: observation(n))
+        XCTAssertEqual(store.looseRecords().hashes.count, 1)
+        XCTAssertTrue(try store.verify().ok)
+    }
+}
