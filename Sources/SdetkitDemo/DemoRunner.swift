@@ -64,7 +64,7 @@ public enum DemoRunner {
         }
 
         // 2. The scenario's templates, each one run.
-        let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry)
+        let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: Set(scenario.templates))
         for id in scenario.templates {
             guard let found = catalog.templates.first(where: { $0.id == id }) else {
                 problems.append("template \(id): not found")

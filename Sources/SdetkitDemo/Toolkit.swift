@@ -19,7 +19,7 @@ public enum Replayer {
         switch record.kind {
         case "template.run":
             guard let id = record.templateID else { throw SdetkitError("recorded template run has no template id") }
-            let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry)
+            let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: [id])
             guard let found = catalog.templates.first(where: { $0.id == id }) else {
                 throw SdetkitError("template '\(id)' of the recorded run is not available any more; see 'sdetkit agent templates list'")
             }

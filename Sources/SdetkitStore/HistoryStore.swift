@@ -10,6 +10,7 @@ public final class HistoryStore: Sendable {
     public let layout: StateLayout
     let ledger: Ledger
     let connection = Mutex<SQLiteDatabase?>(nil)
+    let packCache = PackCache()
 
     public init(layout: StateLayout) {
         self.layout = layout
@@ -53,9 +54,7 @@ public final class HistoryStore: Sendable {
     /// A record's bytes: from its loose file, else from a pack (a record may be packed between the two looks).
     public func recordBytes(hash: String) throws -> [UInt8] {
         if let bytes = try? FileSystem.readBytes(objectPath(hash)) { return bytes }
-        if let value = SHA256Value(hex: hash) {
-            for pack in packs() { if let bytes = pack.recordBytes(value) { return bytes } }
-        }
+        if let value = SHA256Value(hex: hash), let bytes = packCache.recordBytes(value, in: self) { return bytes }
         throw SdetkitError("record \(hash) is missing from \(StateLayout.relObjects); run 'sdetkit agent history verify'", exit: .integrity)
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import SdetkitCore
+import Synchronization
 
 /// Packed records: many records in one immutable file pair, as git packs loose objects.
 ///
@@ -72,9 +73,10 @@ struct RecordPack: Sendable {
         return Array("\(e.hash.hex) \(hex(e.offset, 16)) \(hex(e.length, 8))\n".utf8)
     }
 
-    /// One record's bytes, found by binary search in the index; nil when this pack does not hold it.
-    func recordBytes(_ hash: SHA256Value) -> [UInt8]? {
-        guard let index = try? FileSystem.readBytes(indexPath), index.count % Self.lineWidth == 0 else { return nil }
+    /// One record's bytes, found by binary search in the index (`index`: the idx file's bytes); nil when this
+    /// pack does not hold it.
+    func recordBytes(_ hash: SHA256Value, index: [UInt8]) -> [UInt8]? {
+        guard index.count % Self.lineWidth == 0 else { return nil }
         let found: Entry? = index.withUnsafeBufferPointer { buf in
             var lo = 0, hi = buf.count / Self.lineWidth
             while lo < hi {
@@ -92,6 +94,36 @@ struct RecordPack: Sendable {
         var out = [UInt8](repeating: 0, count: e.length)
         let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, e.length, off_t(e.offset)) }
         return n == e.length ? out : nil
+    }
+}
+
+/// The packs of one store and their index files, read once per process: packs are immutable, so a kept index
+/// stays true; a record not found makes the list be read again (a pack may have been written meanwhile).
+final class PackCache: Sendable {
+    private struct State {
+        var packs: [RecordPack] = []
+        var indexes: [String: [UInt8]] = [:]
+        var listed = false
+    }
+
+    private let state = Mutex<State>(State())
+
+    func recordBytes(_ hash: SHA256Value, in store: HistoryStore) -> [UInt8]? {
+        for fresh in [false, true] {
+            let found: [UInt8]? = state.withLock { s in
+                if fresh || !s.listed {
+                    s.packs = store.packs()
+                    s.listed = true
+                }
+                for pack in s.packs {
+                    if s.indexes[pack.name] == nil { s.indexes[pack.name] = (try? FileSystem.readBytes(pack.indexPath)) ?? [] }
+                    if let bytes = pack.recordBytes(hash, index: s.indexes[pack.name]!) { return bytes }
+                }
+                return nil
+            }
+            if let found { return found }
+        }
+        return nil
     }
 }
 

@@ -200,6 +200,7 @@ extension HistoryStore {
     /// its fan-out directory's descriptor.
     func hashLooseRecords(_ order: [LedgerFacts]) -> UnsafeResultBuffer {
         let results = UnsafeResultBuffer(count: order.count)
+        if order.isEmpty { return results }
         let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         var fanout = [Int32](repeating: -1, count: 256)
         if objectsFD >= 0 {

@@ -35,6 +35,8 @@ final class ShippedPackTests: XCTestCase {
         for (name, _) in ShippedPack.files {
             XCTAssertTrue(ids.contains(String(name.dropLast(".yaml".count))), "\(name): file name must be <id>.yaml")
         }
+        let some = TemplateCatalog.discover(repoRoot: nil, registry: Toolkit.registry(), only: ["release-readiness", "no-such-id"])
+        XCTAssertEqual(some.templates.map(\.id), ["release-readiness"], "only the asked-for shipped templates are parsed")
     }
 
     /// Every shipped template is green in a fresh repository (git init, a README, one commit), without approval.
