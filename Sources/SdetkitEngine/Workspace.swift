@@ -64,8 +64,9 @@ public final class Workspace: Sendable {
 
     static func hostName() -> String? {
         var buf = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buf, buf.count) == 0 else { return nil }
-        return String(cString: buf)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return nil }
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The repository state a run records (HEAD, branch, dirty): an unreadable HEAD gives `head: nil`, a
