@@ -20,16 +20,7 @@ final class EngineTests: XCTestCase {
         try git("commit", "-q", "-m", "init")
     }
 
-    func git(_ args: String...) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "git \(args)")
-    }
+    func git(_ args: String...) throws { try runGit(args, in: repo) }
 
     func workspace(config: String? = nil, approval: ApprovalMode = .nonInteractive, epoch: String? = "1700000000") throws -> Workspace {
         let layout = StateLayout(repoRoot: FileSystem.realPath(repo)!)

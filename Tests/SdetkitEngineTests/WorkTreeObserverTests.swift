@@ -22,16 +22,7 @@ final class WorkTreeObserverTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: repo) }
 
-    func git(_ args: String...) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "git \(args)")
-    }
+    func git(_ args: String...) throws { try runGit(args, in: repo) }
 
     /// Edits a tracked file behind the observer's back (same size, so only content and mtime differ).
     func editReadme() throws { try FileSystem.writeAtomically("# TEST\n", to: repo + "/README.md") }
