@@ -72,13 +72,11 @@ public enum Auditor {
     /// SHA-256 over the root and each file's path, size, mtime (ns) and inode — the same stat data git uses to
     /// notice a changed file — so any edit, replacement or removal gives a new key. The stats run in parallel.
     static func signature(_ files: [AuditFile], root: String) -> String {
-        let workers = files.count < 512 ? 1 : max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        let per = (files.count + workers - 1) / max(workers, 1)
         let parts = Mutex<[Int: [UInt8]]>([:])
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.forEachRange(files.count, serialBelow: 512) { w, range in
             var hasher = Digest.Hasher()
             var st = stat()
-            for f in files[min(files.count, w * per)..<min(files.count, (w + 1) * per)] {
+            for f in files[range] {
                 var fields = Array(f.path.utf8)
                 if lstat(root + "/" + f.path, &st) == 0 {
                     fields += Array(" \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino) \(st.st_mode)".utf8)
@@ -93,7 +91,7 @@ public enum Auditor {
         }
         var total = Digest.Hasher()
         total.update(Array("\(root)\u{0}\(files.count)\u{0}".utf8))
-        parts.withLock { p in for w in 0..<workers { total.update(p[w] ?? []) } }
+        parts.withLock { p in for w in p.keys.sorted() { total.update(p[w] ?? []) } }
         return total.finalizeHex()
     }
 
@@ -106,8 +104,7 @@ public enum Auditor {
             for f in files { scanFile(f, reader: reader, context: context, into: &acc) }
             return (acc.findings, acc.files, acc.bytes)
         }
-        let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        let workers = max(1, min(cpus > 0 ? cpus : 1, 16, (files.count + chunkSize - 1) / chunkSize))
+        let workers = max(1, min(Parallel.cores, 16, (files.count + chunkSize - 1) / chunkSize))
         let chunks = (files.count + chunkSize - 1) / chunkSize
         let slots = Slots(count: workers)
         let next = Atomic<Int>(0)

@@ -151,15 +151,6 @@ extension GitRepository {
     /// `git add` happens; a plain edit of a tracked file does not change it.
     public func stateStamp() -> String {
         let h = try? head()
-        var stamp = "\(h?.commit ?? "-") \(h?.branch ?? "-")"
-        if let gitdir = git_repository_path(repo) {
-            var st = stat()
-            if stat(String(cString: gitdir) + "index", &st) == 0 {
-                stamp += " \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
-            } else {
-                stamp += " no-index"
-            }
-        }
-        return stamp
+        return "\(h?.commit ?? "-") \(h?.branch ?? "-") \(indexFileStamp?.stamp ?? "no-index")"
     }
 }

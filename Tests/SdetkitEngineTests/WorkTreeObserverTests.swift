@@ -11,13 +11,7 @@ final class WorkTreeObserverTests: XCTestCase {
 
     override func setUpWithError() throws {
         repo = FileSystem.realPath(NSTemporaryDirectory())! + "/sdetkit-observer-\(UInt32.random(in: 0...UInt32.max))"
-        try FileSystem.createDirectories(repo)
-        try git("init", "-q", "-b", "main")
-        try git("config", "user.email", "t@example.com")
-        try git("config", "user.name", "t")
-        try FileSystem.writeAtomically("# test\n", to: repo + "/README.md")
-        try git("add", "-A")
-        try git("commit", "-q", "-m", "init")
+        try makeCommittedRepo(at: repo)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: repo) }

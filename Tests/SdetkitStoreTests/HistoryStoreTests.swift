@@ -8,9 +8,7 @@ final class HistoryStoreTests: XCTestCase {
     var store: HistoryStore!
 
     override func setUpWithError() throws {
-        root = "/tmp/sdetkit-store-\(UInt32.random(in: 0...UInt32.max))"
-        try FileSystem.createDirectories(root + "/.sdetkit/agent")
-        store = HistoryStore(layout: StateLayout(repoRoot: root))
+        (root, store) = try makeTempStore("store")
     }
 
     func record(_ task: String, status: RunStatus = .ok) -> RunRecord {

@@ -9,9 +9,7 @@ final class PackTests: XCTestCase {
     var store: HistoryStore!
 
     override func setUpWithError() throws {
-        root = "/tmp/sdetkit-pack-\(UInt32.random(in: 0...UInt32.max))"
-        try FileSystem.createDirectories(root + "/.sdetkit/agent")
-        store = HistoryStore(layout: StateLayout(repoRoot: root))
+        (root, store) = try makeTempStore("pack")
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Dispatch
 import SdetkitCore
 import SdetkitEngine
 import Synchronization
@@ -51,11 +47,9 @@ public struct LicenseHeadersAction: AgentAction {
         let needle = Array(pattern.utf8)
         // Only the head of each file is read (the first `lines` lines, at most 256 KiB), on every core.
         let lacking = Mutex<[Int]>([])
-        let workers = sources.count < 64 ? 1 : max(1, min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 8))
-        let per = (sources.count + workers - 1) / max(1, workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.forEachRange(sources.count, serialBelow: 64) { _, range in
             var mine: [Int] = []
-            for i in min(sources.count, w * per)..<min(sources.count, (w + 1) * per) {
+            for i in range {
                 guard let bytes = ActionSupport.readPrefixInside(sources[i], in: context, maxBytes: Self.headLimit) else { continue }
                 var end = 0
                 var seen = 0
