@@ -16,9 +16,11 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
-        // System libraries.
-        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // System libraries (Debian's libgit2-dev and libsqlite3-dev), linked statically from their
+        // archives: see the module maps and docs/benchmarks.md ("Start-up"). No pkg-config here on
+        // purpose: SwiftPM would add its `-lgit2`, which the linker resolves to the shared library.
+        .systemLibrary(name: "CLibGit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
 
         // Records, canonical JSON, hashing, atomic files, errors.
         .target(name: "SdetkitCore", dependencies: [
@@ -30,8 +32,13 @@ let package = Package(
         ]),
         // The only code that touches libgit2.
         .target(name: "SdetkitGit", dependencies: ["SdetkitCore", "CLibGit2", "CGitStartup"]),
-        // libgit2 start-up without parsing the system CA bundle (sdetkit never uses libgit2's network).
-        .target(name: "CGitStartup", dependencies: ["CLibGit2"]),
+        // libgit2 start-up without parsing the system CA bundle (sdetkit never uses libgit2's network),
+        // and Kerberos loaded only if libgit2 ever asks for it.
+        .target(name: "CGitStartup", dependencies: ["CLibGit2"], linkerSettings: [
+            .linkedLibrary("dl"),
+            .unsafeFlags(["-Xlinker", "--wrap=mbedtls_x509_crt_parse_file",
+                          "-Xlinker", "--wrap=mbedtls_x509_crt_parse_path"]),
+        ]),
         // Content-addressed objects, append-only ledger, SQLite index.
         .target(name: "SdetkitStore", dependencies: ["SdetkitCore", "CSQLite"]),
         // The one policy engine: write allowlist, shell allowlist, approvals, audit log.

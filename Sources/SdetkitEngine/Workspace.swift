@@ -136,7 +136,10 @@ public final class Workspace: Sendable {
         let record = RunRecord(kind: kind, task: task, planner: planner, steps: steps, actions: outcomes, status: status,
                                configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
                                artifacts: artifacts)
-        if dryRun { return RunResult(record: record, entry: nil, observation: nil) }
+        if dryRun {
+            try policy.syncAuditLog()  // a dry run records nothing, but its decisions are logged
+            return RunResult(record: record, entry: nil, observation: nil)
+        }
         let notes = await ProviderNotes.collect(for: record, config: config)
         return try commit(record, startedMillis: started, notes: notes)
     }
@@ -156,6 +159,8 @@ public final class Workspace: Sendable {
         let duration = clock.isReproducible ? 0 : Int((RunClock.monotonicMillis() - startedMillis).rounded())
         let observation = RunObservation(capturedAt: clock.nowRFC3339(), durationMs: max(0, duration), tool: ToolInfo.versionString,
                                          host: host, notes: notes)
+        // Every policy decision of the run is on disk before the run is.
+        try policy.syncAuditLog()
         let entry = try store.append(record: record, observation: observation)
         return RunResult(record: record, entry: entry, observation: observation)
     }

@@ -8,16 +8,18 @@ import SdetkitCore
 /// The append-only audit log: one canonical JSON object per line, one line per policy decision.
 ///
 /// Each line is written with a single `write(2)` on an `O_APPEND` descriptor while holding an exclusive
-/// `flock` on `<log>.lock`, then synced, so lines from concurrent processes never interleave and a
-/// decision is on disk before the action it allows runs. Neither file is opened through a symbolic link
-/// (`O_NOFOLLOW`): a repository cannot redirect the log elsewhere by committing a link.
+/// `flock` on `<log>.lock`, so lines from concurrent processes never interleave. `sync: true` also syncs it
+/// before returning; ``sync()`` syncs every line written so far (the ``PolicyEngine`` decides which lines
+/// must be on disk when). Neither file is opened through a symbolic link (`O_NOFOLLOW`): a repository
+/// cannot redirect the log elsewhere by committing a link.
 struct AuditLog: Sendable {
     let path: String
     /// How to name the log in messages without an absolute path.
     let shownName: String
 
-    /// Appends `line` (without its newline). Returns nil on success, else why it failed.
-    func append(_ entry: JSONValue) -> String? {
+    /// Appends `entry` as one line, synced to disk before returning when `sync` is set.
+    /// Returns nil on success, else why it failed.
+    func append(_ entry: JSONValue, sync: Bool) -> String? {
         var bytes = CanonicalJSON.encode(entry)
         bytes.append(0x0A)
         do {
@@ -45,13 +47,25 @@ struct AuditLog: Sendable {
             }
             off += n
         }
+        return sync ? Self.dataSync(fd).map { failure("cannot sync it", $0) } : nil
+    }
+
+    /// Syncs every line appended so far (by any process). Returns nil on success, else why it failed.
+    func sync() -> String? {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return failure("cannot open it", errno) }
+        defer { close(fd) }
+        return Self.dataSync(fd).map { failure("cannot sync it", $0) }
+    }
+
+    /// fdatasync (fsync where there is none); the errno on failure.
+    private static func dataSync(_ fd: Int32) -> Int32? {
         #if canImport(Glibc)
         let synced = fdatasync(fd)
         #else
         let synced = fsync(fd)
         #endif
-        guard synced == 0 else { return failure("cannot sync it", errno) }
-        return nil
+        return synced == 0 ? nil : errno
     }
 
     private func failure(_ what: String, _ code: Int32) -> String {

@@ -5,7 +5,11 @@ import SdetkitCore
 ///
 /// Each check decides from the file system as it is at that moment and appends one line to the audit log
 /// (when `auditLogPath` is set) before returning. If the audit line cannot be written, the action is denied.
-/// See docs/security-model.md.
+/// A decision that lets something act outside sdetkit's own output areas — a command, a write that needed
+/// approval — is synced to disk before the check returns; every other line (reads, refusals, writes into
+/// the workdir or the template output area) is synced by ``syncAuditLog()``, which
+/// `Workspace.commit` calls before a run enters the history, as git syncs objects before the ref that
+/// names them. See docs/security-model.md.
 public final class PolicyEngine: Sendable {
     /// The repository root as an absolute real path.
     public let repoRoot: String
@@ -22,6 +26,8 @@ public final class PolicyEngine: Sendable {
     let auditRelative: String?
     /// Answers given at the prompt, so re-checking the same target does not ask twice.
     let answers = Mutex<[String: Bool]>([:])
+    /// Set when a line has been written but perhaps not synced; cleared by ``syncAuditLog()``.
+    let unsynced = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - repoRoot: absolute path of the repository work tree (resolved through `realpath` again here).
@@ -89,11 +95,23 @@ public final class PolicyEngine: Sendable {
         var entry = auditEntry(kind: "command", action: action, requested: requested,
                                target: .array(decision.argv.map { .string($0) }),
                                allowed: decision.allowed, approval: decision.approval, reason: decision.reason)
-        guard let failure = append(&entry) else { return decision }
+        guard let failure = append(&entry, durable: decision.allowed) else { return decision }
         var denied = decision
         denied.allowed = false
         denied.reason = decision.allowed ? failure : decision.reason + " (and " + failure + ")"
         return denied
+    }
+
+    /// Whether audit-log lines have been written since the last ``syncAuditLog()`` without being synced.
+    public var hasUnsyncedAuditLines: Bool { unsynced.load(ordering: .acquiring) }
+
+    /// Syncs the audit-log lines written since the last sync (a no-op when there are none).
+    public func syncAuditLog() throws(PolicyError) {
+        guard let log = auditLog, unsynced.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        if let failure = log.sync() {
+            unsynced.store(true, ordering: .releasing)
+            throw PolicyError.auditLog(failure)
+        }
     }
 
     /// Splits a command string into argv as a POSIX shell splits words, rejecting every shell feature.
@@ -239,7 +257,9 @@ public final class PolicyEngine: Sendable {
         var entry = auditEntry(kind: kind, action: action, requested: requested,
                                target: decision.resolvedRelativePath.map { .string($0) } ?? requested,
                                allowed: decision.allowed, approval: decision.approval, reason: decision.reason)
-        guard let failure = append(&entry) else { return decision }
+        // Writes that needed (and got) approval act outside sdetkit's own output areas: on disk first.
+        let durable = decision.allowed && decision.approval != .notRequired
+        guard let failure = append(&entry, durable: durable) else { return decision }
         var denied = decision
         denied.allowed = false
         denied.reason = decision.allowed ? failure : decision.reason + " (and " + failure + ")"
@@ -255,8 +275,8 @@ public final class PolicyEngine: Sendable {
         ]
     }
 
-    /// Appends the entry; returns why it could not be written, or nil.
-    func append(_ entry: inout JSONValue) -> String? {
+    /// Appends the entry, synced before returning when `durable`; returns why it could not be written, or nil.
+    func append(_ entry: inout JSONValue, durable: Bool) -> String? {
         guard let log = auditLog else { return nil }
         if let rel = auditRelative {
             // A log inside the repository must stay there: refuse a state directory that is a symbolic
@@ -265,6 +285,11 @@ public final class PolicyEngine: Sendable {
                 return "cannot write the audit log (\(log.shownName)): its directory resolves outside the repository"
             }
         }
-        return log.append(entry)
+        if durable { return log.append(entry, sync: true) }
+        let failure = log.append(entry, sync: false)
+        // Marked after the write: a syncAuditLog() that cleared the mark before this store either synced
+        // the line (it was written before the sync) or leaves the mark set for the next one.
+        if failure == nil { unsynced.store(true, ordering: .releasing) }
+        return failure
     }
 }

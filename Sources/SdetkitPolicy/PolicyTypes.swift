@@ -73,6 +73,8 @@ public enum PolicyError: UserFacingError, Equatable, CustomStringConvertible {
     case nulByte
     /// An action refused by policy.
     case denied(String)
+    /// The audit log could not be written or synced; the payload says why.
+    case auditLog(String)
 
     public var message: String {
         switch self {
@@ -87,6 +89,8 @@ public enum PolicyError: UserFacingError, Equatable, CustomStringConvertible {
             return "command contains a NUL byte: pass argv instead"
         case .denied(let reason):
             return "denied by policy: \(reason)"
+        case .auditLog(let why):
+            return why + "; the run was not recorded: free disk space or fix the permissions of .sdetkit/agent"
         }
     }
 

@@ -53,6 +53,15 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(try ws.store.ledgerEntries().count, 0, "nothing recorded")
     }
 
+    func testARunIsRecordedOnlyAfterItsDecisionsAreOnDisk() async throws {
+        let ws = try workspace()
+        let r = try await ws.run(task: #"action fs.write {"path":".sdetkit/agent/workdir/s.txt","content":"x"}"#, dryRun: false)
+        XCTAssertEqual(r.record.status, .ok)
+        XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "commit syncs the workdir write's decision")
+        _ = try await ws.run(task: #"action fs.read {"path":".sdetkit/agent/workdir/s.txt"}"#, dryRun: true)
+        XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "a dry run syncs its decisions too")
+    }
+
     func testWriteIntoWorkdirRecordsDigestNotContent() async throws {
         let r = try await workspace().run(task: #"action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"secret-ish"}"#, dryRun: false)
         XCTAssertEqual(r.record.status, .ok)

@@ -109,3 +109,43 @@ final class AuditLogTests: XCTestCase {
         XCTAssertFalse(repo.exists(".sdetkit"))
     }
 }
+
+/// Which decisions are synced at once and which wait for the run's commit (docs/security-model.md).
+final class AuditLogSyncTests: XCTestCase {
+    func testDecisionsThatLetSomethingActOutsideTheOutputAreasAreSyncedAtOnce() throws {
+        let repo = TempDir()
+        let engine = makeEngine(repo, shell: [["git", "status"]], approval: .granted,
+                                audit: repo.abs(".sdetkit/agent/audit.jsonl"))
+        XCTAssertTrue(engine.checkCommand(cmd: "git status", argv: nil, action: "shell").allowed)
+        XCTAssertTrue(engine.checkWrite(path: "docs/x.md", action: "file.write").allowed)
+        XCTAssertFalse(engine.hasUnsyncedAuditLines, "an allowed command or approved write waits for nothing")
+    }
+
+    func testOtherDecisionsWaitForTheNextSync() throws {
+        let repo = TempDir()
+        repo.write("docs/readme.md", "x\n")
+        let engine = makeEngine(repo, approval: .nonInteractive, audit: repo.abs(".sdetkit/agent/audit.jsonl"))
+        for check in [{ engine.checkWrite(path: ".sdetkit/agent/workdir/a.txt", action: "file.write") },
+                      { engine.checkRead(path: "docs/readme.md", action: "file.read") },
+                      { engine.checkWrite(path: "../escape", action: "file.write") }] {
+            _ = check()
+            XCTAssertTrue(engine.hasUnsyncedAuditLines)
+            try engine.syncAuditLog()
+            XCTAssertFalse(engine.hasUnsyncedAuditLines)
+        }
+        XCTAssertEqual(repo.read(".sdetkit/agent/audit.jsonl").split(separator: "\n").count, 3,
+                       "every line is written at once, whenever it is synced")
+    }
+
+    func testASyncThatFailsIsReportedAndRetried() throws {
+        let repo = TempDir()
+        let engine = makeEngine(repo, approval: .nonInteractive, audit: repo.abs(".sdetkit/agent/audit.jsonl"))
+        _ = engine.checkWrite(path: ".sdetkit/agent/workdir/a.txt", action: "file.write")
+        try FileManager.default.removeItem(atPath: repo.abs(".sdetkit/agent/audit.jsonl"))
+        XCTAssertThrowsError(try engine.syncAuditLog()) { error in
+            guard case PolicyError.auditLog(let why) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("cannot write the audit log"), why)
+        }
+        XCTAssertTrue(engine.hasUnsyncedAuditLines, "the lines still need a sync")
+    }
+}
