@@ -64,6 +64,9 @@ public final class WorkTreeObserver: Sendable {
     private let id: Int
     private let changes = Atomic<Int>(0)
     private let latest = Mutex<Taking?>(nil)
+    /// The handle stamps are read through, opened once: HEAD and the index stamp are read from disk on every
+    /// use, so only the repository discovery and config parsing are saved. Used by one thread at a time.
+    private let stampRepository = Mutex<GitRepository?>(nil)
 
     public init(repoRoot: String) {
         self.repoRoot = repoRoot
@@ -105,7 +108,10 @@ public final class WorkTreeObserver: Sendable {
     /// The kept snapshot when its key is current; else a new, unfinished one that the caller must take.
     private func currentKey() -> Key {
         let generation = changes.load(ordering: .sequentiallyConsistent)
-        let stamp = (try? GitRepository.open(workdir: repoRoot))?.stateStamp() ?? "unopenable"
+        let stamp = stampRepository.withLock { repo -> String in
+            if repo == nil { repo = try? GitRepository.open(workdir: repoRoot) }
+            return repo?.stateStamp() ?? "unopenable"
+        }
         return Key(generation: generation, stamp: stamp)
     }
 
