@@ -33,6 +33,9 @@ new_repo() {
 
 echo "sdetkit benchmarks ($mode) on $(nproc) cores; medians of hyperfine runs"
 echo
+# The machine's own process-start cost, for reading the figures below: on the 2-core VM these were taken on,
+# it moves between ~0.5 and ~0.8 ms over minutes, and every start-up-bound figure moves with it.
+bench "process start floor (/bin/true)" 200 "/bin/true"
 small="$work/small"; new_repo "$small"; (cd "$small" && "$sk" agent init >/dev/null)
 cd "$small"
 bench "sdetkit agent --help" 30 "$sk agent --help"

@@ -116,7 +116,9 @@ public enum FileSystem {
 
     /// Writes `bytes` to `path` atomically and durably: a temp file in the same directory,
     /// fsync, rename over the target, fsync the directory. Readers see the old or the new file, never a part.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SdetkitError) {
+    /// With `directorySyncs`, the directory is noted there instead of synced at once (see ``DirectorySyncs``).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644,
+                                       directorySyncs: DirectorySyncs? = nil) throws(SdetkitError) {
         let dir = Path.dirname(path)
         let tmp = try writeSyncedTemp(bytes, beside: path, mode: mode)
         guard rename(tmp, path) == 0 else {
@@ -124,7 +126,7 @@ public enum FileSystem {
             unlink(tmp)
             throw SdetkitError.io("cannot replace", path: path, errno: e)
         }
-        syncDirectory(dir)
+        if let directorySyncs { directorySyncs.note(dir.isEmpty ? "." : dir) } else { syncDirectory(dir) }
     }
 
     public static func writeAtomically(_ text: String, to path: String) throws(SdetkitError) {

@@ -15,11 +15,15 @@ public struct ActionContext: Sendable {
     public let registry: ActionRegistry
     /// The workspace's repository state: actions report writes and commands to it, `git.status` reads it.
     public let workTree: WorkTreeObserver
+    /// Where writes into sdetkit's own output areas defer their directory sync until the run is committed;
+    /// nil syncs at once.
+    public let directorySyncs: DirectorySyncs?
 
     public var repoRoot: String { layout.repoRoot }
 
     public init(layout: StateLayout, policy: PolicyEngine, config: AgentConfig, dryRun: Bool, clock: RunClock,
-                outputDir: String?, registry: ActionRegistry, workTree: WorkTreeObserver? = nil) {
+                outputDir: String?, registry: ActionRegistry, workTree: WorkTreeObserver? = nil,
+                directorySyncs: DirectorySyncs? = nil) {
         self.layout = layout
         self.policy = policy
         self.config = config
@@ -28,6 +32,7 @@ public struct ActionContext: Sendable {
         self.outputDir = outputDir
         self.registry = registry
         self.workTree = workTree ?? WorkTreeObserver(repoRoot: layout.repoRoot)
+        self.directorySyncs = directorySyncs
     }
 }
 

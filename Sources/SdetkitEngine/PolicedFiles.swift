@@ -25,7 +25,10 @@ public enum PolicedFiles {
                 let again = context.policy.checkWrite(path: rel, action: action)
                 guard again.allowed, again.resolvedRelativePath == rel else { return .denied(again.reason, again.approval) }
             }
-            try FileSystem.writeAtomically(bytes, to: abs)
+            // Into sdetkit's own output areas (no approval needed) the directory sync waits for the commit;
+            // a write that needed approval lands in the user's tree and is durable at once.
+            try FileSystem.writeAtomically(bytes, to: abs,
+                                           directorySyncs: decision.approval == .notRequired ? context.directorySyncs : nil)
             context.workTree.noteWrite(relativePath: rel)
         } catch let e as UserFacingError {
             return .failed(e.message, decision.approval)

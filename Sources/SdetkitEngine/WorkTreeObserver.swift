@@ -93,15 +93,14 @@ public final class WorkTreeObserver: Sendable {
     public func prefetch() {
         let (taking, isNew) = claim()
         guard isNew else { return }
-        let root = repoRoot
-        DispatchQueue.global().async { taking.finish(Self.take(root)) }
+        DispatchQueue.global().async { [self] in taking.finish(takeThroughKeptHandle()) }
     }
 
     /// The current snapshot: the kept one while still valid (waiting for it if it is being taken), else a
     /// fresh one taken on this thread.
     public func snapshot() -> RepoSnapshot {
         let (taking, isNew) = claim()
-        if isNew { taking.finish(Self.take(repoRoot)) }
+        if isNew { taking.finish(takeThroughKeptHandle()) }
         return taking.wait()
     }
 
@@ -125,12 +124,26 @@ public final class WorkTreeObserver: Sendable {
         }
     }
 
+    /// A snapshot taken through the handle the stamps use (libgit2 re-reads the index and HEAD as needed).
+    private func takeThroughKeptHandle() -> RepoSnapshot {
+        stampRepository.withLock { repo -> RepoSnapshot in
+            if repo == nil {
+                do throws(GitError) { repo = try GitRepository.open(workdir: repoRoot) } catch {
+                    return RepoSnapshot(head: nil, status: nil, error: error.message)
+                }
+            }
+            return Self.take(using: repo!)
+        }
+    }
+
     /// HEAD and the full status (tracked changes and untracked files), through libgit2.
     public static func take(_ root: String) -> RepoSnapshot {
-        let repo: GitRepository
-        do { repo = try GitRepository.open(workdir: root) } catch {
+        do { return take(using: try GitRepository.open(workdir: root)) } catch {
             return RepoSnapshot(head: nil, status: nil, error: error.message)
         }
+    }
+
+    static func take(using repo: GitRepository) -> RepoSnapshot {
         var snapshot = RepoSnapshot(head: nil, status: nil, error: nil)
         do { snapshot.head = try repo.head() } catch { snapshot.error = error.message }
         do { snapshot.status = try repo.status(includeUntracked: true) } catch { snapshot.error = snapshot.error ?? error.message }

@@ -20,6 +20,8 @@ public final class Workspace: Sendable {
     public let host: String?
     /// The repository state runs record, kept while nothing has changed it (see ``WorkTreeObserver``).
     public let workTree: WorkTreeObserver
+    /// Directory syncs deferred by writes into sdetkit's output areas, done before each commit.
+    public let directorySyncs = DirectorySyncs()
     let logger: Logger
 
     public var config: AgentConfig { loaded.config }
@@ -75,7 +77,7 @@ public final class Workspace: Sendable {
 
     public func context(dryRun: Bool, outputDir: String?) -> ActionContext {
         ActionContext(layout: layout, policy: policy, config: config, dryRun: dryRun, clock: clock, outputDir: outputDir,
-                      registry: registry, workTree: workTree)
+                      registry: registry, workTree: workTree, directorySyncs: directorySyncs)
     }
 
     /// Runs one action by name; an unknown action is a failed outcome, never a crash.
@@ -137,7 +139,7 @@ public final class Workspace: Sendable {
                                configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
                                artifacts: artifacts)
         if dryRun {
-            try policy.syncAuditLog()  // a dry run records nothing, but its decisions are logged
+            try syncPendingWrites()  // a dry run records nothing, but its decisions are logged
             return RunResult(record: record, entry: nil, observation: nil)
         }
         let notes = await ProviderNotes.collect(for: record, config: config)
@@ -154,13 +156,21 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// Makes durable what the run's recorded state depends on: the directory entries of files written into
+    /// sdetkit's output areas, and every policy decision (docs/security-model.md). ``commit(_:startedMillis:notes:)``
+    /// calls it before the run enters the history; a caller that writes after its last commit (a template's
+    /// run-record.json) calls it before it finishes.
+    public func syncPendingWrites() throws {
+        try directorySyncs.flush()
+        try policy.syncAuditLog()
+    }
+
     /// Appends a finished run to the history: object, ledger entry, index.
     public func commit(_ record: RunRecord, startedMillis: Double, notes: [String] = []) throws -> RunResult {
         let duration = clock.isReproducible ? 0 : Int((RunClock.monotonicMillis() - startedMillis).rounded())
         let observation = RunObservation(capturedAt: clock.nowRFC3339(), durationMs: max(0, duration), tool: ToolInfo.versionString,
                                          host: host, notes: notes)
-        // Every policy decision of the run is on disk before the run is.
-        try policy.syncAuditLog()
+        try syncPendingWrites()
         let entry = try store.append(record: record, observation: observation)
         return RunResult(record: record, entry: entry, observation: observation)
     }

@@ -97,6 +97,8 @@ public enum TemplateRunner {
         case .wouldWrite(let rel, _): result.recordFile = rel
         case .denied(let why, _), .failed(let why, _): result.recordFileProblem = "run-record.json not written: \(why)"
         }
+        // run-record.json follows the commit: the caller's next commit, or its final
+        // `ws.syncPendingWrites()`, makes it durable with everything else written since.
         return result
     }
 

@@ -35,6 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
         let result = try await DemoRunner.run(chosen, in: ws) { step in
             if !quiet { Output.stderr("demo: \(step)…\n") }
         }
+        try ws.syncPendingWrites()
         if output.json {
             Output.json(result.json)
         } else {

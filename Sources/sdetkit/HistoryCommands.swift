@@ -97,6 +97,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let original = try ws.store.resolve(ref)
             let record = try ws.store.record(hash: original.hash)
             let replayed = try await Replayer.replay(record, in: ws)
+            try ws.syncPendingWrites()  // a replayed template's run-record.json
             let differences = RecordDiff.paths(record.json, replayed.record.json)
             let same = replayed.hash == original.hash
             if output.json {

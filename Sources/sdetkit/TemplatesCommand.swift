@@ -118,6 +118,7 @@ struct TemplatesCommand: AsyncParsableCommand {
             let ws = try CLI.workspace(approve: approve)
             let found = try TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry).find(id)
             let result = try await TemplateRunner.run(found.template, sets: assignments, outputDir: outputDir, in: ws)
+            try ws.syncPendingWrites()  // run-record.json
             if let p = result.recordFileProblem { Output.warning(p) }
             if output.json { Output.json(result.json) } else { TemplatesCLI.render(result) }
             if result.status != .ok { throw RunExit.failed }
@@ -159,6 +160,7 @@ struct TemplatesCommand: AsyncParsableCommand {
                 }
                 rows.append(.object(row))
             }
+            try ws.syncPendingWrites()  // the last run-record.json (each commit synced the ones before)
             if output.json {
                 Output.json(["ok": .bool(allOK), "runs": .array(rows)])
             } else {

@@ -76,3 +76,29 @@ final class FileSystemTests: XCTestCase {
         XCTAssertNotEqual(r.contentHash, r2.contentHash)
     }
 }
+
+final class DirectorySyncsTests: XCTestCase {
+    func testDeferredDirectorySyncsAreNotedOnceAndFlushed() throws {
+        let dir = "/tmp/sdetkit-core-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(dir)
+        let syncs = DirectorySyncs()
+        try FileSystem.writeAtomically(Array("a".utf8), to: dir + "/a", directorySyncs: syncs)
+        try FileSystem.writeAtomically(Array("b".utf8), to: dir + "/b", directorySyncs: syncs)
+        XCTAssertEqual(try FileSystem.readString(dir + "/a"), "a", "the file is in place before the directory sync")
+        XCTAssertFalse(syncs.isEmpty)
+        try syncs.flush()
+        XCTAssertTrue(syncs.isEmpty)
+    }
+
+    func testADirectoryThatCannotBeSyncedIsReportedAndKept() throws {
+        let dir = "/tmp/sdetkit-core-\(UInt32.random(in: 0...UInt32.max))"
+        try FileSystem.createDirectories(dir)
+        let syncs = DirectorySyncs()
+        try FileSystem.writeAtomically(Array("a".utf8), to: dir + "/a", directorySyncs: syncs)
+        try FileManager.default.removeItem(atPath: dir)
+        XCTAssertThrowsError(try syncs.flush()) { error in
+            XCTAssertTrue((error as? SdetkitError)?.message.contains("cannot sync the directory") ?? false, "\(error)")
+        }
+        XCTAssertFalse(syncs.isEmpty, "kept for the next flush")
+    }
+}

@@ -62,6 +62,25 @@ final class EngineTests: XCTestCase {
         XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "a dry run syncs its decisions too")
     }
 
+    func testOutputAreaWritesDeferTheirDirectorySyncToTheCommit() async throws {
+        let ws = try workspace(approval: .granted)
+        let ctx = ws.context(dryRun: false, outputDir: nil)
+        guard case .written = PolicedFiles.write(Array("x".utf8), to: ".sdetkit/agent/workdir/d.txt", name: "d",
+                                                 action: "fs.write", in: ctx) else { return XCTFail("not written") }
+        XCTAssertFalse(ws.directorySyncs.isEmpty, "a workdir write waits for the commit")
+        try ws.syncPendingWrites()
+        XCTAssertTrue(ws.directorySyncs.isEmpty)
+        let approved = try workspace(config: "version: 1\nsafety:\n  write_allowlist:\n    - .sdetkit/agent/workdir\n    - docs\n",
+                                     approval: .granted)
+        let actx = approved.context(dryRun: false, outputDir: nil)
+        guard case .written = PolicedFiles.write(Array("y".utf8), to: "docs/y.md", name: "y", action: "fs.write",
+                                                 in: actx) else { return XCTFail("not written") }
+        XCTAssertTrue(approved.directorySyncs.isEmpty, "a write into the user's tree is durable at once")
+        let r = try await approved.run(task: #"action fs.write {"path":".sdetkit/agent/workdir/e.txt","content":"e"}"#, dryRun: false)
+        XCTAssertEqual(r.record.status, .ok)
+        XCTAssertTrue(approved.directorySyncs.isEmpty, "commit syncs what the run wrote")
+    }
+
     func testWriteIntoWorkdirRecordsDigestNotContent() async throws {
         let r = try await workspace().run(task: #"action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"secret-ish"}"#, dryRun: false)
         XCTAssertEqual(r.record.status, .ok)
