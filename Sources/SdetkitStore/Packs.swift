@@ -207,7 +207,8 @@ extension HistoryStore {
         var verified: [VerifiedPack] = []
         var problems: [VerifyProblem] = []
         for pack in packs() {
-            guard let records = try? FileSystem.readBytes(pack.recordsPath),
+            // Packs are immutable once written: mapped, not copied.
+            guard let records = try? MappedFile(path: pack.recordsPath),
                   let indexBytes = try? FileSystem.readBytes(pack.indexPath) else {
                 problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil, detail: "pack \(pack.name) cannot be read"))
                 continue
@@ -227,15 +228,15 @@ extension HistoryStore {
                 if e.offset != expected { tiled = false; break }
                 expected = e.offset + e.length + 1
             }
-            if !tiled || expected != records.count {
+            if !tiled || expected != records.bytes.count {
                 problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil,
                     detail: "pack \(pack.name) was modified: its records file holds bytes its index does not account for"))
             }
             let intact = UnsafeResultBuffer(count: entries.count)
             let chunk = 1024
             let all = entries
-            records.withUnsafeBytes { raw in
-                let base = SendableRawBuffer(raw)
+            do {
+                let base = SendableRawBuffer(records.bytes)
                 DispatchQueue.concurrentPerform(iterations: (all.count + chunk - 1) / chunk) { c in
                     for i in (c * chunk)..<min(all.count, (c + 1) * chunk) {
                         let e = all[i]
@@ -247,6 +248,7 @@ extension HistoryStore {
                     }
                 }
             }
+            withExtendedLifetime(records) {}
             verified.append(VerifiedPack(name: pack.name, hashes: all.map(\.hash), intact: (0..<all.count).map { intact.get($0) == 0 }))
         }
         return (verified, problems)

@@ -163,10 +163,12 @@ extension HistoryStore {
         for (i, facts) in looseOrder.enumerated() where looseResults.get(i) != 1 { looseIntact[facts.hash] = looseResults.get(i) == 0 }
         var problems = packProblems
         for facts in order {
-            let h = facts.hashText
-            let seq = firstSeq[facts.hash]
             let inPack = inPacks(facts.hash)
             let looseOK = looseIntact[facts.hash]
+            // The common case, checked before any text is made: present, and no copy edited.
+            if (looseOK != nil || inPack != nil) && looseOK != false && inPack?.intact != false { continue }
+            let h = facts.hashText
+            let seq = firstSeq[facts.hash]
             if looseOK == nil && inPack == nil {
                 problems.append(VerifyProblem(kind: "missing-record", seq: seq, hash: h,
                                               detail: "record \(h) of sequence \(seq ?? 0) is missing"))

@@ -73,6 +73,29 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(try kinds(), ["edited-record"], "a same-length edit inside a record is that record's problem")
     }
 
+    func testAnEditedPackedCopyIsReportedEvenBesideAnIntactLooseCopy() throws {
+        let e = try appendSome(3)[1]
+        let loose = try FileSystem.readBytes(store.objectPath(e.hash))
+        try store.pack()
+        let path = pack.recordsPath
+        chmod(path, 0o644)
+        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        // The loose copy comes back (as after a crash between writing a pack and removing the loose files).
+        try FileSystem.createDirectories(Path.dirname(store.objectPath(e.hash)))
+        XCTAssertTrue(try FileSystem.createAtomically(loose, at: store.objectPath(e.hash)))
+        let problems = try store.verify().problems
+        XCTAssertEqual(problems.map(\.kind), ["edited-record"])
+        XCTAssertEqual(problems.first?.hash, e.hash)
+        XCTAssertTrue(problems.first?.detail.contains(pack.name) ?? false, problems.first?.detail ?? "")
+    }
+
+    func testAnEmptyPackFileMapsToNoRecords() throws {
+        let path = root + "/empty.records"
+        try FileSystem.writeAtomically([UInt8](), to: path)
+        XCTAssertEqual(try MappedFile(path: path).bytes.count, 0)
+        XCTAssertThrowsError(try MappedFile(path: root + "/missing.records"))
+    }
+
     func testBytesAppendedToAPackAreReported() throws {
         try appendSome(2)
         try store.pack()
