@@ -20,22 +20,31 @@ enum Governance {
     /// Lower-cased tracked paths, with the (directory, stem) pairs of the governance directories.
     struct PathIndex {
         let lowered: Set<String>
-        let sortedLowered: [String]
+        /// Lowercased paths, in the given order (for prefix lookups).
+        let all: [String]
         /// Basename stems of files directly in "", "docs/" or ".github/".
         let governanceStems: [String]
 
+        /// Paths are compared as bytes (git paths are bytes): no Unicode-aware scanning of every path.
         init(_ paths: [String]) {
-            let lowered = paths.map { $0.lowercased() }
-            self.lowered = Set(lowered)
-            self.sortedLowered = lowered.sorted()
+            var lowered = Set<String>(minimumCapacity: paths.count)
+            var all: [String] = []
+            all.reserveCapacity(paths.count)
             var stems: [String] = []
-            for p in lowered {
-                let dir = Path.dirnameOrEmpty(p)
-                guard GovernanceCheck.governanceDirs.contains(dir) else { continue }
-                let base = p.dropFirst(dir.count)
-                stems.append(String(base.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-                    .first ?? ""))
+            for path in paths {
+                let p = path.lowercased()
+                lowered.insert(p)
+                all.append(p)
+                let u = p.utf8
+                let dirLength = u.lastIndex(of: UInt8(ascii: "/")).map { u.distance(from: u.startIndex, to: $0) + 1 } ?? 0
+                guard GovernanceCheck.governanceDirs.contains(where: { $0.utf8.count == dirLength && u.starts(with: $0.utf8) })
+                else { continue }
+                let base = u.dropFirst(dirLength)
+                let stem = base.firstIndex(of: UInt8(ascii: ".")).map { base[..<$0] } ?? base
+                stems.append(String(decoding: stem, as: UTF8.self))
             }
+            self.lowered = lowered
+            self.all = all
             self.governanceStems = stems
         }
 
@@ -55,22 +64,9 @@ enum Governance {
             }
         }
 
-        /// Binary search for the first path ≥ prefix.
+        /// Whether any path starts with `prefix` (a handful of prefixes per audit: a byte scan is cheap).
         private func hasPath(withPrefix prefix: String) -> Bool {
-            var lo = 0, hi = sortedLowered.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if sortedLowered[mid] < prefix { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < sortedLowered.count && sortedLowered[lo].hasPrefix(prefix)
+            all.contains { $0.utf8.starts(with: prefix.utf8) }
         }
-    }
-}
-
-extension Path {
-    /// The directory part of a repo-relative path including its trailing '/', or "" for a root file.
-    static func dirnameOrEmpty(_ p: String) -> String {
-        guard let slash = p.lastIndex(of: "/") else { return "" }
-        return String(p[...slash])
     }
 }

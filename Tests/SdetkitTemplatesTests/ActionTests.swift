@@ -227,3 +227,17 @@ final class ActionTests: XCTestCase {
         XCTAssertTrue(denied.outcome.denied, "outside the allowlist")
     }
 }
+
+final class ActionSupportTextTests: XCTestCase {
+    func testMarkdownCellsHaveNoLineBreaksAndEscapedPipes() {
+        XCTAssertEqual(ActionSupport.cell("a|b\nc\r\nd"), "a\\|b c  d")
+        XCTAssertEqual(ActionSupport.cell("naïve ✓"), "naïve ✓")
+    }
+
+    func testGitComponentsAreFoundInAnyASCIICase() {
+        for path in [".git", ".git/config", "sub/.GIT/HEAD", "a/.Git"] { XCTAssertTrue(PathRulesLite.touchesGit(path), path) }
+        for path in [".gitignore", "git/x", "a/.gitx/b", "docs/.git-notes.md", ""] {
+            XCTAssertFalse(PathRulesLite.touchesGit(path), path)
+        }
+    }
+}

@@ -147,9 +147,18 @@ enum ActionSupport {
         return out
     }
 
-    /// Markdown table cell text: no line breaks, `|` escaped.
+    /// A Markdown table cell: line breaks become spaces, `|` is escaped (byte-wise: one pass, no bridging).
     static func cell(_ s: String) -> String {
-        String(s.map { $0 == "\n" || $0 == "\r" ? " " : $0 }).replacingOccurrences(of: "|", with: "\\|")
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count)
+        for b in s.utf8 {
+            switch b {
+            case 0x0A, 0x0D: out.append(0x20)
+            case UInt8(ascii: "|"): out.append(UInt8(ascii: "\\")); out.append(b)
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func pretty(_ v: JSONValue) -> [UInt8] { Array(v.prettyPrinted().utf8) }
@@ -162,7 +171,14 @@ struct Refusal: Error {
 }
 
 enum PathRulesLite {
-    static func touchesGit(_ rel: String) -> Bool { Path.components(rel).contains { $0.lowercased() == ".git" } }
+    /// Whether a component of `rel` is `.git` in any ASCII case (compared as bytes).
+    static func touchesGit(_ rel: String) -> Bool {
+        rel.utf8.split(separator: UInt8(ascii: "/")).contains { component in
+            component.count == 4 && zip(component, ".git".utf8).allSatisfy { a, b in
+                (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z") ? a | 0x20 : a) == b
+            }
+        }
+    }
 }
 
 extension String {
