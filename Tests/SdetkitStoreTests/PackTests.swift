@@ -32,6 +32,12 @@ final class PackTests: XCTestCase {
 
     var pack: RecordPack { store.packs()[0] }
 
+    /// A same-length edit of the record of "task 1" in the (read-only) file at `path`.
+    func editTask1(in path: String) throws {
+        chmod(path, 0o644)
+        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+    }
+
     func testPackingMovesLooseRecordsAndKeepsThemReadable() throws {
         let entries = try appendSome(5)
         let (n, name) = try store.pack()
@@ -57,8 +63,7 @@ final class PackTests: XCTestCase {
     func testATamperedLooseRecordIsNotPackedAndStillReported() throws {
         let e = try appendSome(3)[1]
         let path = store.objectPath(e.hash)
-        chmod(path, 0o644)
-        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        try editTask1(in: path)
         XCTAssertEqual(try store.pack().packed, 2)
         XCTAssertTrue(FileSystem.exists(path))
         XCTAssertEqual(try kinds(), ["edited-record"])
@@ -68,8 +73,7 @@ final class PackTests: XCTestCase {
         try appendSome(3)
         try store.pack()
         let path = pack.recordsPath
-        chmod(path, 0o644)
-        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        try editTask1(in: path)
         XCTAssertEqual(try kinds(), ["edited-record"], "a same-length edit inside a record is that record's problem")
     }
 
@@ -78,8 +82,7 @@ final class PackTests: XCTestCase {
         let loose = try FileSystem.readBytes(store.objectPath(e.hash))
         try store.pack()
         let path = pack.recordsPath
-        chmod(path, 0o644)
-        try FileSystem.writeAtomically(try FileSystem.readString(path).replacingOccurrences(of: "task 1", with: "task X"), to: path)
+        try editTask1(in: path)
         // The loose copy comes back (as after a crash between writing a pack and removing the loose files).
         try FileSystem.createDirectories(Path.dirname(store.objectPath(e.hash)))
         XCTAssertTrue(try FileSystem.createAtomically(loose, at: store.objectPath(e.hash)))
