@@ -63,6 +63,18 @@ final class CanonicalJSONTests: XCTestCase {
         XCTAssertEqual(CanonicalJSON.formatNumber(.nan), "null")
     }
 
+    func testStringEscapesAtEveryPosition() {
+        func enc(_ s: String) -> String { CanonicalJSON.string(.string(s)) }
+        XCTAssertEqual(enc(""), #""""#)
+        XCTAssertEqual(enc("plain"), #""plain""#)
+        XCTAssertEqual(enc("\"q\""), #""\"q\"""#)
+        XCTAssertEqual(enc("a\\b"), #""a\\b""#)
+        XCTAssertEqual(enc("\u{8}\t\n\u{c}\r"), #""\b\t\n\f\r""#)
+        XCTAssertEqual(enc("\u{0}x\u{1f}"), #""\u0000x\u001f""#)
+        XCTAssertEqual(enc("é€😀\u{7f}/"), "\"é€😀\u{7f}/\"", "non-ASCII, DEL and '/' are not escaped (RFC 8785)")
+        XCTAssertEqual(enc("ab\ncd\"ef"), #""ab\ncd\"ef""#)
+    }
+
     func testParserRejectsMalformedInput() {
         for bad in ["{", "[1,]", "{\"a\" 1}", "tru", "\"\u{1}\"", "01", "1.", "{\"a\":1} x"] {
             XCTAssertThrowsError(try JSONParser.parse(bad), bad)
