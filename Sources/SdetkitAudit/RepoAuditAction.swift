@@ -17,6 +17,14 @@ public struct RepoAuditAction: AgentAction {
         Self.execute(params, in: context).0
     }
 
+    /// Confined when it reads no baseline file and names its reports plainly (inside the output directory).
+    public func isolation(_ params: JSONValue) -> ActionIsolation {
+        if let b = params["baseline"], !b.isNull, b.stringValue != "" { return .shared }
+        let names = [params["output"]] + (params["outputs"]?.objectValue.map { $0.values.map { Optional($0) } } ?? [])
+        if let outputs = params["outputs"], !outputs.isNull, outputs.objectValue == nil { return .shared }
+        return names.allSatisfy(ActionIsolation.isPlainName) ? .confined : .shared
+    }
+
     /// Runs the audit; returns the action result and, when it ran, the report.
     public static func execute(_ params: JSONValue, in context: ActionContext,
                                baseline preloaded: Set<String>? = nil) -> (ActionResult, AuditReport?) {

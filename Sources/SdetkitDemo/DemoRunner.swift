@@ -4,6 +4,13 @@ import SdetkitEngine
 import SdetkitGit
 import SdetkitTemplates
 
+/// One step of a scenario, prepared and not yet recorded.
+enum PreparedStep: Sendable {
+    case audit(Workspace.PreparedRun)
+    case template(TemplateRunner.Prepared)
+    case missing
+}
+
 /// What a demo produced.
 public struct DemoResult: Sendable {
     public var scenario: DemoScenario
@@ -34,7 +41,10 @@ public enum DemoRunner {
 
     public static func outputDir(_ scenario: DemoScenario) -> String { "\(StateLayout.relWorkdir)/demo/\(scenario.id)" }
 
-    public static func run(_ scenario: DemoScenario, in ws: Workspace, progress: (String) -> Void) async throws -> DemoResult {
+    /// Runs `scenario`. With `overlapping` (the default), runs whose actions are all confined are prepared side
+    /// by side and recorded in order (``OrderedRuns``); the result is the same either way.
+    public static func run(_ scenario: DemoScenario, in ws: Workspace, overlapping: Bool = true,
+                           progress: (String) -> Void) async throws -> DemoResult {
         let dir = outputDir(scenario)
         var runs: [RunResult] = []
         var artifacts: [(String, String)] = []
@@ -45,38 +55,55 @@ public enum DemoRunner {
             notes.append("this repository has no commits yet: the audit covers only files staged in the index, and nothing can be compared with a previous commit")
         }
 
-        // 1. Audit (one recorded run), reports in three formats.
-        progress("audit (\(scenario.auditProfile) profile)")
-        let audit = try await ws.execute(
-            kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
-            explanation: "repository audit, \(scenario.auditProfile) profile",
-            actions: [PlannedAction(action: "repo.audit", params: [
-                "profile": .string(scenario.auditProfile),
-                "outputs": ["json": "audit.json", "sarif": "audit.sarif", "md": "audit.md"],
-            ])], outputDir: dir)
-        runs.append(audit)
-        for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
-        if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
-        let auditResult = audit.record.actions.first?.result
-        var topFindings: [DemoFinding] = []
-        if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
-            topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
-        }
-
-        // 2. The scenario's templates, each one run.
+        // 1. The audit (one recorded run, reports in three formats), then 2. the scenario's templates, one run
+        // each: prepared side by side where every action is confined, recorded in this order (OrderedRuns).
         let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: Set(scenario.templates))
-        for id in scenario.templates {
-            guard let found = catalog.templates.first(where: { $0.id == id }) else {
-                problems.append("template \(id): not found")
-                continue
+        let templates = scenario.templates.map { id in (id, catalog.templates.first { $0.id == id }?.template) }
+        let auditActions = [PlannedAction(action: "repo.audit", params: [
+            "profile": .string(scenario.auditProfile),
+            "outputs": ["json": "audit.json", "sarif": "audit.sarif", "md": "audit.md"],
+        ])]
+        let separate = !overlapping || ws.outputAreasHoldTrackedFiles()
+        var auditResult: JSONValue?
+        var topFindings: [DemoFinding] = []
+        try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
+            if separate { return false }
+            if i == 0 { return ws.isConfined(auditActions) }
+            return templates[i - 1].1.map { ws.isConfined($0) } ?? false
+        }, prepare: { i, confined -> PreparedStep in
+            if i == 0 {
+                return .audit(await ws.prepare(
+                    kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
+                    explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
+                    confined: confined))
             }
-            progress("template \(id)")
-            let r = try await TemplateRunner.run(found.template, sets: [], in: ws)
-            runs.append(r.run)
-            if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
-            for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
-            if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
-        }
+            guard let template = templates[i - 1].1 else { return .missing }
+            return .template(try await TemplateRunner.prepare(template, inputs: try TemplateInputs.resolve(template, sets: []),
+                                                              confined: confined, in: ws))
+        }, finish: { i, prepared in
+            switch prepared {
+            case .audit(let p):
+                progress("audit (\(scenario.auditProfile) profile)")
+                let audit = try ws.commit(p)
+                runs.append(audit)
+                for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
+                if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
+                auditResult = audit.record.actions.first?.result
+                if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
+                    topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
+                }
+            case .missing:
+                problems.append("template \(templates[i - 1].0): not found")
+            case .template(let p):
+                let id = templates[i - 1].0
+                progress("template \(id)")
+                let r = try TemplateRunner.finish(p, in: ws)
+                runs.append(r.run)
+                if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
+                for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
+                if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
+            }
+        })
 
         // 3. Reports: dashboard, history export, summary — one recorded run.
         progress("dashboard and history export")

@@ -77,10 +77,34 @@ public protocol AgentAction: Sendable {
     func recordedParams(_ params: JSONValue) -> JSONValue
     /// Runs (or, with `context.dryRun`, only checks) the action. Never throws: failures are outcomes.
     func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult
+    /// Whether a run made of such actions may be prepared alongside other runs (``OrderedRuns``). `params`
+    /// are as written, before any interpolation. Defaults to ``ActionIsolation/shared``.
+    func isolation(_ params: JSONValue) -> ActionIsolation
 }
 
 extension AgentAction {
     public func recordedParams(_ params: JSONValue) -> JSONValue { params }
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .shared }
+}
+
+/// What an action may touch, for preparing runs at the same time (docs/security-model.md).
+public enum ActionIsolation: Sendable, Hashable {
+    /// Reads only the repository's tracked content and state (never sdetkit's state, the history or other
+    /// runs' outputs), writes only files it names inside its run's output directory, and runs no command: its
+    /// result cannot depend on, or change, what another such run sees.
+    case confined
+    /// Anything else. A run with such an action is prepared on its own, after every earlier run is recorded.
+    case shared
+}
+
+extension ActionIsolation {
+    /// True for a file name that stays inside the run's output directory whatever the inputs: absent, or a
+    /// relative path without `..` and without interpolation.
+    public static func isPlainName(_ value: JSONValue?) -> Bool {
+        guard let value, !value.isNull else { return true }
+        guard let s = value.stringValue, !s.isEmpty, !s.hasPrefix("/"), !s.contains("${{") else { return false }
+        return !Path.components(s).contains("..")
+    }
 }
 
 /// The set of actions a run may use. Later modules (audit, templates, reports) register theirs.

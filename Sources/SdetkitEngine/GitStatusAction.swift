@@ -5,6 +5,8 @@ import SdetkitGit
 public struct GitStatusAction: AgentAction {
     public let name = "git.status"
     public let summary = "Report HEAD, branch, and modified and untracked paths (libgit2)."
+    /// Reads the repository state only.
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .confined }
     public init() {}
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {

@@ -75,9 +75,11 @@ public final class Workspace: Sendable {
     /// failing status `dirty: false`; untracked files do not make the tree dirty.
     public func repoState() -> RepoState { workTree.snapshot().repoState }
 
-    public func context(dryRun: Bool, outputDir: String?) -> ActionContext {
-        ActionContext(layout: layout, policy: policy, config: config, dryRun: dryRun, clock: clock, outputDir: outputDir,
-                      registry: registry, workTree: workTree, directorySyncs: directorySyncs)
+    /// What a run's actions see. A `confined` run is one prepared alongside others (``OrderedRuns``): its
+    /// policy decisions are logged when it is committed, and nothing it does may need approval.
+    public func context(dryRun: Bool, outputDir: String?, confined: Bool = false) -> ActionContext {
+        ActionContext(layout: layout, policy: confined ? policy.deferringDecisions() : policy, config: config, dryRun: dryRun,
+                      clock: clock, outputDir: outputDir, registry: registry, workTree: workTree, directorySyncs: directorySyncs)
     }
 
     /// Runs one action by name; an unknown action is a failed outcome, never a crash.
@@ -108,11 +110,39 @@ public final class Workspace: Sendable {
     /// artifacts, provider notes. Used by `agent run`, the audit command and the demo.
     public func execute(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
                         outputDir: String?, dryRun: Bool = false) async throws -> RunResult {
+        let prepared = await prepare(kind: kind, task: task, planner: planner, explanation: explanation, actions: actions,
+                                     outputDir: outputDir, dryRun: dryRun)
+        if dryRun {
+            try syncPendingWrites()  // a dry run records nothing, but its decisions are logged
+            return RunResult(record: prepared.record, entry: nil, observation: nil)
+        }
+        return try commit(prepared)
+    }
+
+    /// A run whose actions are done and whose record is built, not yet committed.
+    public struct PreparedRun: Sendable {
+        public let record: RunRecord
+        let started: Double
+        let notes: [String]
+        let policy: PolicyEngine
+    }
+
+    /// Records a prepared run: its held policy decisions (a confined run's) go to the audit log first.
+    public func commit(_ p: PreparedRun) throws -> RunResult {
+        try p.policy.releaseHeldDecisions()
+        return try commit(p.record, startedMillis: p.started, notes: p.notes)
+    }
+
+    /// Executes `actions` and builds the record; ``commit(_:)`` records it. `confined`: see
+    /// ``context(dryRun:outputDir:confined:)``.
+    public func prepare(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
+                        outputDir: String?, dryRun: Bool = false, confined: Bool = false) async -> PreparedRun {
         let started = RunClock.monotonicMillis()
         workTree.prefetch()  // the status the record needs is taken while the actions run
         var steps = [PlanStep(role: "manager", detail: "rule '\(planner)': \(explanation); \(actions.count) action(s)")]
         var outcomes: [ActionOutcome] = []
         var artifacts: [Artifact] = []
+        let ctx = context(dryRun: dryRun, outputDir: outputDir, confined: confined)
         let budgets = config.budgets
         let stepsNeeded = actions.count + 2
         if actions.count > budgets.maxActions || stepsNeeded > budgets.maxSteps {
@@ -125,7 +155,6 @@ public final class Workspace: Sendable {
             }
             steps.append(PlanStep(role: "worker", detail: "nothing executed: \(why)"))
         } else {
-            let ctx = context(dryRun: dryRun, outputDir: outputDir)
             for p in actions {
                 let r = await perform(p, context: ctx)
                 outcomes.append(r.outcome)
@@ -138,12 +167,21 @@ public final class Workspace: Sendable {
         let record = RunRecord(kind: kind, task: task, planner: planner, steps: steps, actions: outcomes, status: status,
                                configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
                                artifacts: artifacts)
-        if dryRun {
-            try syncPendingWrites()  // a dry run records nothing, but its decisions are logged
-            return RunResult(record: record, entry: nil, observation: nil)
-        }
-        let notes = await ProviderNotes.collect(for: record, config: config)
-        return try commit(record, startedMillis: started, notes: notes)
+        let notes = dryRun ? [] : await ProviderNotes.collect(for: record, config: config)
+        return PreparedRun(record: record, started: started, notes: notes, policy: ctx.policy)
+    }
+
+    /// Whether every action is known and ``ActionIsolation/confined`` with these params.
+    public func isConfined(_ actions: [PlannedAction]) -> Bool {
+        actions.allSatisfy { registry.action(named: $0.action)?.isolation($0.params) == .confined }
+    }
+
+    /// Whether git tracks a file inside sdetkit's output areas (the workdir, the template output area). Runs
+    /// are then never prepared side by side, as an audit of one would read what another writes. True when
+    /// the index cannot be read.
+    public func outputAreasHoldTrackedFiles() -> Bool {
+        guard let files = try? GitRepository.open(workdir: layout.repoRoot).trackedFiles() else { return true }
+        return files.contains { Path.isInside($0.path, StateLayout.relWorkdir) || Path.isInside($0.path, StateLayout.relTemplateRuns) }
     }
 
     static func review(_ outcomes: [ActionOutcome], status: RunStatus) -> String {

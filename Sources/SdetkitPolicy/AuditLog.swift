@@ -20,8 +20,17 @@ struct AuditLog: Sendable {
     /// Appends `entry` as one line, synced to disk before returning when `sync` is set.
     /// Returns nil on success, else why it failed.
     func append(_ entry: JSONValue, sync: Bool) -> String? {
-        var bytes = CanonicalJSON.encode(entry)
-        bytes.append(0x0A)
+        append([entry], sync: sync)
+    }
+
+    /// Appends `entries` as consecutive lines in one `write(2)`, synced before returning when `sync` is set.
+    /// Returns nil on success, else why it failed.
+    func append(_ entries: [JSONValue], sync: Bool) -> String? {
+        var bytes: [UInt8] = []
+        for entry in entries {
+            CanonicalJSON.write(entry, into: &bytes)
+            bytes.append(0x0A)
+        }
         do {
             try FileSystem.createDirectories(Path.dirname(path))
         } catch {

@@ -6,6 +6,7 @@ enum PathRules {
     /// file systems are), without code points HFS+ ignores in names, without trailing dots and spaces
     /// (NTFS drops them). `.GIT`, `.git.` and `.g\u{200C}it` all fold to `.git`.
     static func fold(_ name: String) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return foldASCII(name) }
         var scalars = String.UnicodeScalarView()
         for s in name.lowercased().unicodeScalars where !isIgnorable(s) { scalars.append(s) }
         var folded = String(scalars)
@@ -14,6 +15,19 @@ enum PathRules {
             folded.removeLast()
         }
         return folded
+    }
+
+    /// ``fold(_:)`` for an ASCII name: the same result, without Unicode case mapping.
+    static func foldASCII(_ name: String) -> String {
+        var bytes = name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let dotOrDotDot = bytes == [0x2E] || bytes == [0x2E, 0x2E]
+        if !dotOrDotDot {
+            while let last = bytes.last, last == 0x2E || last == 0x20 {
+                bytes.removeLast()
+                if bytes == [0x2E] || bytes == [0x2E, 0x2E] { break }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func isIgnorable(_ s: Unicode.Scalar) -> Bool {
@@ -26,7 +40,7 @@ enum PathRules {
     /// Why the repo-relative path `rel` is never writable, or nil. `extraProtected` holds repo-relative
     /// paths (e.g. a custom audit log and its lock file) that are protected exactly.
     static func neverWritable(_ rel: String, extraProtected: [String]) -> String? {
-        let parts = rel.split(separator: "/").map { fold(String($0)) }
+        let parts = Path.components(rel).map(fold)
         if parts.contains(".git") {
             return "'.git' is never writable: repository internals (nested repositories included) are off limits"
         }
@@ -38,10 +52,10 @@ enum PathRules {
             if name == "config.yaml" {
                 return "the configuration (.sdetkit/agent/config.yaml) is never writable by actions"
             }
-            if name.hasPrefix("index.sqlite") {
+            if name.utf8.starts(with: "index.sqlite".utf8) {
                 return "the history index (.sdetkit/agent/index.sqlite*) is never writable by actions"
             }
-            if name.hasPrefix("audit.jsonl") {
+            if name.utf8.starts(with: "audit.jsonl".utf8) {
                 return "the audit log (.sdetkit/agent/audit.jsonl) is never writable by actions"
             }
         }
@@ -53,18 +67,19 @@ enum PathRules {
     }
 
     static func foldPath(_ rel: String) -> String {
-        rel.split(separator: "/").map { fold(String($0)) }.joined(separator: "/")
+        Path.components(rel).map(fold).joined(separator: "/")
     }
 
     /// True when the repo-relative path has a `.git` component (reads of repository internals are denied).
     static func hasGitComponent(_ rel: String) -> Bool {
-        rel.split(separator: "/").contains { fold(String($0)) == ".git" }
+        Path.components(rel).contains { fold($0) == ".git" }
     }
 }
 
 /// Text for people: control characters escaped so a path or argument cannot forge terminal output.
 enum Display {
     static func text(_ s: String) -> String {
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
         var out = ""
         for u in s.unicodeScalars {
             switch u.value {

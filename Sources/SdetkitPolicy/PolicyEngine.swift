@@ -28,6 +28,9 @@ public final class PolicyEngine: Sendable {
     let answers = Mutex<[String: Bool]>([:])
     /// Set when a line has been written but perhaps not synced; cleared by ``syncAuditLog()``.
     let unsynced = Atomic<Bool>(false)
+    /// Set on an engine made by ``deferringDecisions()``: the engine whose log its held lines go to.
+    let parent: PolicyEngine?
+    let held: HeldDecisions?
 
     /// - Parameters:
     ///   - repoRoot: absolute path of the repository work tree (resolved through `realpath` again here).
@@ -47,9 +50,9 @@ public final class PolicyEngine: Sendable {
             self.auditLogPath = abs
             let comps = Path.components(abs)
             var rel: String?
-            if comps.starts(with: rootComponents) {
+            if comps.starts(with: rootComponents, by: Path.same) {
                 rel = comps.dropFirst(rootComponents.count).joined(separator: "/")
-            } else if comps.starts(with: givenRootComponents) {
+            } else if comps.starts(with: givenRootComponents, by: Path.same) {
                 rel = comps.dropFirst(givenRootComponents.count).joined(separator: "/")
             }
             auditRelative = rel
@@ -59,6 +62,39 @@ public final class PolicyEngine: Sendable {
             auditRelative = nil
             auditLog = nil
         }
+        parent = nil
+        held = nil
+    }
+
+    private init(deferringFor base: PolicyEngine) {
+        repoRoot = base.repoRoot
+        settings = base.settings
+        approval = base.approval
+        auditLogPath = base.auditLogPath
+        clock = base.clock
+        rootComponents = base.rootComponents
+        givenRootComponents = base.givenRootComponents
+        auditLog = base.auditLog
+        auditRelative = base.auditRelative
+        parent = base
+        held = HeldDecisions()
+    }
+
+    /// The same policy for one run prepared alongside others (see docs/security-model.md): decisions are
+    /// made now, from the file system as it is, but their audit-log lines are held until
+    /// ``releaseHeldDecisions()``, so runs prepared at the same time log in the order they are recorded. Such
+    /// an engine never asks for approval: whatever needs it is refused.
+    public func deferringDecisions() -> PolicyEngine { PolicyEngine(deferringFor: parent ?? self) }
+
+    /// Appends the lines held by a ``deferringDecisions()`` engine to the audit log, in decision order (a
+    /// no-op for any other engine); they are synced with the rest by ``syncAuditLog()`` on the engine it was
+    /// made from. Lines that could not be written stay held.
+    public func releaseHeldDecisions() throws(PolicyError) {
+        guard let held, let parent else { return }
+        let lines = held.lines.withLock { $0 }
+        guard !lines.isEmpty else { return }
+        if let failure = parent.appendNow(lines, durable: false) { throw PolicyError.auditLog(failure) }
+        held.lines.withLock { $0.removeFirst(lines.count) }
     }
 
     // MARK: Checks
@@ -162,9 +198,9 @@ public final class PolicyEngine: Sendable {
         if path.utf8.contains(0) { return .failure(Denial(reason: "path contains a NUL byte")) }
         var comps = Path.components(path)
         if path.hasPrefix("/") {
-            if comps.starts(with: rootComponents) {
+            if comps.starts(with: rootComponents, by: Path.same) {
                 comps.removeFirst(rootComponents.count)
-            } else if comps.starts(with: givenRootComponents) {
+            } else if comps.starts(with: givenRootComponents, by: Path.same) {
                 comps.removeFirst(givenRootComponents.count)
             } else {
                 return .failure(Denial(reason: "'\(shown)' is an absolute path outside the repository: give a repo-relative path"))
@@ -215,7 +251,7 @@ public final class PolicyEngine: Sendable {
                                    reason: "an argument contains a NUL byte")
         }
         let shown = Display.argv(words)
-        guard let entry = settings.shellAllowlist.first(where: { !$0.isEmpty && words.starts(with: $0) }) else {
+        guard let entry = settings.shellAllowlist.first(where: { !$0.isEmpty && words.starts(with: $0, by: Path.same) }) else {
             let why = settings.shellAllowlist.isEmpty
                 ? "the shell allowlist is empty" : "no shell allowlist entry is a prefix of its argv"
             return CommandDecision(allowed: false, argv: words, approval: .notRequired,
@@ -231,6 +267,9 @@ public final class PolicyEngine: Sendable {
     // MARK: Approval and audit
 
     func approve(key: String, question: String) -> (ApprovalState, String) {
+        if held != nil {
+            return (.denied, "needs approval, which a run prepared alongside others never asks for: run it on its own")
+        }
         switch approval {
         case .granted:
             return (.granted, "approved with --approve")
@@ -277,6 +316,19 @@ public final class PolicyEngine: Sendable {
 
     /// Appends the entry, synced before returning when `durable`; returns why it could not be written, or nil.
     func append(_ entry: inout JSONValue, durable: Bool) -> String? {
+        guard auditLog != nil else { return nil }
+        if let held, !durable {
+            held.lines.withLock { $0.append(entry) }
+            return nil
+        }
+        if held != nil {
+            // Not reached (nothing is approved here), but a durable line must never overtake held ones.
+            do { try releaseHeldDecisions() } catch { return error.message }
+        }
+        return (parent ?? self).appendNow([entry], durable: durable)
+    }
+
+    func appendNow(_ entries: [JSONValue], durable: Bool) -> String? {
         guard let log = auditLog else { return nil }
         if let rel = auditRelative {
             // A log inside the repository must stay there: refuse a state directory that is a symbolic
@@ -285,11 +337,16 @@ public final class PolicyEngine: Sendable {
                 return "cannot write the audit log (\(log.shownName)): its directory resolves outside the repository"
             }
         }
-        if durable { return log.append(entry, sync: true) }
-        let failure = log.append(entry, sync: false)
+        if durable { return log.append(entries, sync: true) }
+        let failure = log.append(entries, sync: false)
         // Marked after the write: a syncAuditLog() that cleared the mark before this store either synced
         // the line (it was written before the sync) or leaves the mark set for the next one.
         if failure == nil { unsynced.store(true, ordering: .releasing) }
         return failure
     }
+}
+
+/// Audit-log lines a ``PolicyEngine/deferringDecisions()`` engine holds until its run is recorded.
+final class HeldDecisions: Sendable {
+    let lines = Mutex<[JSONValue]>([])
 }

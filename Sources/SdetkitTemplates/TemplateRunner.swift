@@ -39,10 +39,28 @@ public enum TemplateRunner {
     /// `inputs` must be resolved (``TemplateInputs/resolve(_:sets:)``).
     public static func run(_ template: Template, inputs: [String: JSONValue], outputDir: String? = nil,
                            in ws: Workspace) async throws -> TemplateRunResult {
+        let prepared = try await prepare(template, inputs: inputs, outputDir: outputDir, in: ws)
+        return try finish(prepared, in: ws)
+    }
+
+    /// A template run whose steps are done and whose record is built, not yet committed.
+    public struct Prepared: Sendable {
+        let template: Template
+        let record: RunRecord
+        let notes: [String]
+        let started: Double
+        let scope: InterpolationScope
+        let outDir: String
+        let context: ActionContext
+    }
+
+    /// Runs the steps and builds the record; ``finish(_:in:)`` commits it.
+    public static func prepare(_ template: Template, inputs: [String: JSONValue], outputDir: String? = nil,
+                               confined: Bool = false, in ws: Workspace) async throws -> Prepared {
         let started = RunClock.monotonicMillis()
         ws.workTree.prefetch()  // the status the record needs is taken while the steps run
         let outDir = try normalizeOutputDir(outputDir ?? defaultOutputDir(for: template.id), repoRoot: ws.layout.repoRoot)
-        let context = ws.context(dryRun: false, outputDir: outDir)
+        let context = ws.context(dryRun: false, outputDir: outDir, confined: confined)
         var scope = InterpolationScope(inputs: inputs, outputDir: outDir)
         var outcomes: [ActionOutcome] = []
         var artifacts: [Artifact] = []
@@ -82,7 +100,16 @@ public enum TemplateRunner {
                                provider: ws.config.provider.type.rawValue, template: .object(templateJSON),
                                artifacts: dedupe(artifacts))
         let notes = await ProviderNotes.collect(for: record, config: ws.config)
-        let committed = try ws.commit(record, startedMillis: started, notes: notes)
+        return Prepared(template: template, record: record, notes: notes, started: started, scope: scope, outDir: outDir,
+                        context: context)
+    }
+
+    /// Commits a prepared run (its held policy decisions first), then writes its `run-record.json`.
+    public static func finish(_ p: Prepared, in ws: Workspace) throws -> TemplateRunResult {
+        let (template, scope, outDir) = (p.template, p.scope, p.outDir)
+        try p.context.policy.releaseHeldDecisions()
+        let committed = try ws.commit(p.record, startedMillis: p.started, notes: p.notes)
+        let context = ws.context(dryRun: false, outputDir: outDir)
 
         var lenient = scope
         lenient.lenient = true
@@ -227,5 +254,35 @@ public enum TemplateRunner {
             throw .usage("--output-dir '\(dir)' is the repository root; give a directory inside it, e.g. \(StateLayout.relTemplateRuns)/NAME")
         }
         return parts.joined(separator: "/")
+    }
+}
+
+extension TemplateRunner {
+    /// Runs each template with its defaults, one recorded run each, in order. Runs whose steps are all confined
+    /// are prepared side by side (``OrderedRuns``) unless `overlapping` is false; the history and every file
+    /// are the same either way. `each` gets every outcome in order, as it is recorded; an error it throws
+    /// stops the rest.
+    public static func runAll(_ templates: [Template], in ws: Workspace, overlapping: Bool = true,
+                              each: (Int, Result<TemplateRunResult, any Error>) throws -> Void) async throws {
+        let apart = !overlapping || ws.outputAreasHoldTrackedFiles()
+        try await OrderedRuns.run(count: templates.count, overlaps: { !apart && ws.isConfined(templates[$0]) },
+                                  prepare: { i, confined -> Result<Prepared, any Error> in
+            do {
+                let t = templates[i]
+                return .success(try await prepare(t, inputs: try TemplateInputs.resolve(t, sets: []), confined: confined, in: ws))
+            } catch {
+                return .failure(error)
+            }
+        }, finish: { i, prepared in
+            try each(i, prepared.flatMap { p in Result { try finish(p, in: ws) } })
+        })
+    }
+}
+
+extension Workspace {
+    /// Whether every step's action is known and ``ActionIsolation/confined`` with its params as written, so a
+    /// run of `template` may be prepared alongside others (``OrderedRuns``).
+    public func isConfined(_ template: Template) -> Bool {
+        template.workflow.allSatisfy { registry.action(named: $0.action)?.isolation($0.rawParams) == .confined }
     }
 }

@@ -138,10 +138,11 @@ struct TemplatesCommand: AsyncParsableCommand {
             TemplatesCLI.warnInvalid(catalog)
             var rows: [JSONValue] = []
             var allOK = catalog.invalid.isEmpty
-            for found in catalog.templates {
+            try await TemplateRunner.runAll(catalog.templates.map(\.template), in: ws) { i, outcome in
+                let found = catalog.templates[i]
                 var row: [String: JSONValue] = ["id": .string(found.id), "source": .string(found.source)]
-                do {
-                    let r = try await TemplateRunner.run(found.template, sets: [], in: ws)
+                switch outcome {
+                case .success(let r):
                     row["status"] = .string(r.status.rawValue)
                     row["hash"] = .string(r.run.hash)
                     row["seq"] = r.run.entry.map { .int($0.seq) } ?? .null
@@ -152,11 +153,13 @@ struct TemplatesCommand: AsyncParsableCommand {
                         Output.line("\(Output.pad(r.status.rawValue, 7)) \(Output.pad(found.id, 30)) run \(r.run.entry.map { String($0.seq) } ?? "-")  \(r.run.hash.prefix(12))"
                                     + (r.run.record.firstProblem.map { "  \($0)" } ?? ""))
                     }
-                } catch let e as UserFacingError {
+                case .failure(let e as UserFacingError):
                     allOK = false
                     row["status"] = "error"
                     row["problem"] = .string(e.message)
                     if !output.json { Output.line("\(Output.pad("error", 7)) \(Output.pad(found.id, 30)) \(e.message)") }
+                case .failure(let e):
+                    throw e
                 }
                 rows.append(.object(row))
             }

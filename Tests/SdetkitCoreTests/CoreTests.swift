@@ -64,6 +64,32 @@ final class FileSystemTests: XCTestCase {
         XCTAssertFalse(Path.isInside("docs-private/a.md", "docs"))
         XCTAssertEqual(Path.relative("/r/a/b", to: "/r"), "a/b")
         XCTAssertNil(Path.relative("/rx/a", to: "/r"))
+        XCTAssertEqual(Path.relative("/r", to: "/r"), "")
+        XCTAssertEqual(Path.relative("/a", to: "/"), "a")
+        XCTAssertEqual(Path.relative("/r/a", to: "/r/"), "a")
+        XCTAssertTrue(Path.isInside("docs", "docs"))
+        XCTAssertTrue(Path.isInside("docs/a", "docs/"))
+        XCTAssertTrue(Path.isInside("anything", ""))
+        XCTAssertFalse(Path.isInside("doc", "docs"))
+    }
+
+    func testPathsAreComparedAndSplitAsBytes() {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        XCTAssertEqual(composed, decomposed, "Swift's String == is canonical equivalence")
+        XCTAssertFalse(Path.same(composed, decomposed))
+        XCTAssertFalse(Path.isInside("\(decomposed)/a", composed))
+        XCTAssertNil(Path.relative("/r/\(decomposed)/a", to: "/r/\(composed)"))
+        // A combining mark right after a slash is its own component (Character-wise splitting would glue them).
+        XCTAssertEqual(Path.components("a/\u{301}b/./c//"), ["a", "\u{301}b", "c"])
+        XCTAssertEqual(Path.dirname("a/\u{301}b"), "a")
+        XCTAssertEqual(Path.basename("a/\u{301}b"), "\u{301}b")
+        XCTAssertEqual(Path.components("/x/./y"), ["x", "y"])
+        XCTAssertEqual(Path.dirname("/x"), "/")
+        XCTAssertEqual(Path.dirname("x"), ".")
+        XCTAssertEqual(Path.basename("x"), "x")
+        XCTAssertEqual(Path.join(".", "b"), "b")
+        XCTAssertEqual(Path.join("a/", "b"), "a/b")
+        XCTAssertEqual(Path.join("a", "/b"), "/b")
     }
 
     func testRecordHashIgnoresObservedData() {

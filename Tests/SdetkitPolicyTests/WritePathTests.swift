@@ -178,3 +178,56 @@ final class WritePathTests: XCTestCase {
         XCTAssertTrue(engine.checkWrite(path: repo.path + "/docs/y", action: "t").allowed)
     }
 }
+
+/// Paths and argv are compared as bytes: a name spelled with a combining accent is another file.
+final class ByteWiseNameTests: XCTestCase {
+    let composed = "caf\u{E9}"        // é as one code point
+    let decomposed = "cafe\u{301}"    // e + combining acute accent: canonically equivalent, other bytes
+
+    func testAnAllowlistedDirectoryDoesNotAdmitACanonicallyEquivalentOtherDirectory() {
+        let repo = TempDir()
+        repo.mkdir("docs/\(composed)")
+        repo.mkdir("docs/\(decomposed)")
+        let engine = makeEngine(repo, write: ["docs/\(composed)"], approval: .granted)
+        XCTAssertTrue(engine.checkWrite(path: "docs/\(composed)/a.md", action: "w").allowed)
+        let other = engine.checkWrite(path: "docs/\(decomposed)/a.md", action: "w")
+        XCTAssertFalse(other.allowed, other.reason)
+        XCTAssertTrue(other.reason.contains("not inside a write-allowlisted directory"), other.reason)
+    }
+
+    func testAShellAllowlistEntryMatchesArgumentsByteForByte() {
+        let repo = TempDir()
+        let engine = makeEngine(repo, shell: [["printf", composed]], approval: .granted)
+        XCTAssertTrue(engine.checkCommand(cmd: nil, argv: ["printf", composed], action: "c").allowed)
+        XCTAssertFalse(engine.checkCommand(cmd: nil, argv: ["printf", decomposed], action: "c").allowed)
+    }
+
+    func testASCIIFoldingMatchesTheUnicodeFolding() {
+        // The ASCII fast path must fold exactly as the general one does.
+        var names = [".git", ".GIT", ".git.", ".git ", ".git. .", ".", "..", "...", ". ", ".. ", "a..", "", " ", "Index.SQLITE-wal",
+                     "AUDIT.jsonl.lock", "x y.", "README.md", ". .", "..."]
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ. -_gitGIT".utf8)
+        for _ in 0..<500 {
+            names.append(String(decoding: (0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! },
+                                as: UTF8.self))
+        }
+        for name in names {
+            var scalars = String.UnicodeScalarView()
+            for s in name.lowercased().unicodeScalars where !PathRules.isIgnorable(s) { scalars.append(s) }
+            var expected = String(scalars)
+            while let last = expected.last, last == "." || last == " " {
+                if expected == "." || expected == ".." { break }
+                expected.removeLast()
+            }
+            XCTAssertEqual(PathRules.foldASCII(name), expected, "'\(name)'")
+        }
+        XCTAssertEqual(PathRules.fold(".G\u{200C}IT."), ".git", "non-ASCII names still take the Unicode path")
+    }
+
+    func testDisplayTextKeepsPlainTextAndEscapesControls() {
+        XCTAssertEqual(Display.text("docs/a b.md"), "docs/a b.md")
+        XCTAssertEqual(Display.text("a\nb\u{7F}\u{202E}c"), "a\\nb\\u{7f}\\u{202e}c")
+        XCTAssertEqual(Display.text(composed), composed)
+    }
+}

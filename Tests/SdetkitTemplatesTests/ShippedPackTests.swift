@@ -61,6 +61,44 @@ final class ShippedPackTests: XCTestCase {
         XCTAssertEqual(status.outcome.result["modified"], [], "templates never touch tracked files")
     }
 
+    /// `run-all` prepares confined templates side by side; the history, the audit log and every file are the
+    /// same as running them one after another.
+    func testRunAllSideBySideRecordsWhatSequentialRunsRecord() async throws {
+        let a = try TempRepo("runall")
+        defer { a.remove() }
+        try a.write("docs/guide.md", "# Guide\n\n[missing](nope.md)\n")
+        try a.write("app.py", "print(1)\n")
+        try a.commit("more")
+        let b = "/tmp/sdetkit-tpl-runall-copy-\(UInt32.random(in: 0...UInt32.max))"
+        try TempRepo.shell("cp -a '\(a.root)' '\(b)'")
+        defer { try? FileManager.default.removeItem(atPath: b) }
+        var outcomes: [String: [String]] = [:]
+        for (root, overlapping) in [(a.root, true), (b, false)] {
+            let ws = try Workspace.open(from: root, registry: Toolkit.registry(), approval: .nonInteractive,
+                                        environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+            let templates = TemplateCatalog.discover(repoRoot: root, registry: ws.registry).templates.map(\.template)
+            XCTAssertTrue(templates.contains { ws.isConfined($0) } && templates.contains { !ws.isConfined($0) })
+            var seen: [String] = []
+            try await TemplateRunner.runAll(templates, in: ws, overlapping: overlapping) { i, outcome in
+                let r = try outcome.get()
+                XCTAssertEqual(r.run.entry?.seq, i + 1)
+                seen.append(r.run.hash)
+            }
+            try ws.syncPendingWrites()
+            outcomes[root] = seen
+        }
+        XCTAssertEqual(outcomes[a.root], outcomes[b])
+        for rel in [".sdetkit/agent/audit.jsonl", ".sdetkit/agent/history/ledger.jsonl"] {
+            XCTAssertEqual(try FileSystem.readBytes(a.root + "/" + rel), try FileSystem.readBytes(b + "/" + rel), rel)
+        }
+        let files = try TempRepo.shellOutput("cd '\(a.root)/.sdetkit/agent/template-runs' && find . -type f | sort")
+        XCTAssertFalse(files.isEmpty)
+        for f in files.split(separator: "\n") {
+            let rel = ".sdetkit/agent/template-runs/" + f.dropFirst(2)
+            XCTAssertEqual(try FileSystem.readBytes(a.root + "/" + rel), try FileSystem.readBytes(b + "/" + rel), rel)
+        }
+    }
+
     func testRepositoryTemplatesOverrideShippedOnes() throws {
         let repo = try TempRepo("override")
         defer { repo.remove() }

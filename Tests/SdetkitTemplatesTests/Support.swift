@@ -65,6 +65,23 @@ struct TempRepo {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+    /// Runs `command` with /bin/sh; fails when it does.
+    static func shell(_ command: String) throws { _ = try shellOutput(command) }
+
+    /// Runs `command` with /bin/sh and returns its standard output.
+    static func shellOutput(_ command: String) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw SdetkitError("'\(command)' failed") }
+        return String(decoding: data, as: UTF8.self)
+    }
 }
 
 /// A test action that sleeps, optionally failing a number of times first (counts are per run in a shared box).

@@ -7,6 +7,8 @@ import SdetkitEngine
 public struct DepsInventoryAction: AgentAction {
     public let name = "deps.inventory"
     public let summary = "Inventory declared dependencies of root manifests (SwiftPM, npm, pip, pyproject, Go, Cargo) into JSON + Markdown."
+    /// Reads tracked content only and writes only into its run's output directory.
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .confined }
     public init() {}
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {

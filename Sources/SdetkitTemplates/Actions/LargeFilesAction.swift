@@ -6,6 +6,8 @@ import SdetkitEngine
 public struct LargeFilesAction: AgentAction {
     public let name = "files.large"
     public let summary = "Report tracked files at or above a size threshold and the largest files (fail_on_large gates)."
+    /// Reads tracked content only and writes only into its run's output directory.
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .confined }
     public init() {}
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {

@@ -7,6 +7,8 @@ import Synchronization
 public struct LicenseHeadersAction: AgentAction {
     public let name = "license.headers"
     public let summary = "Find tracked source files without a license header (pattern in the first lines); fail_on_missing gates."
+    /// Reads tracked content only and writes only into its run's output directory.
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .confined }
     public init() {}
 
     public static let defaultExtensions = ["c", "cc", "cpp", "cs", "go", "h", "hpp", "java", "js", "jsx", "kt", "m", "mm", "php",

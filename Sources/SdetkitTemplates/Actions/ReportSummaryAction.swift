@@ -6,6 +6,8 @@ import SdetkitEngine
 public struct ReportSummaryAction: AgentAction {
     public let name = "report.summary"
     public let summary = "Write a Markdown summary (title + lines, e.g. from earlier template steps) into the run's output dir."
+    /// Reads tracked content only and writes only into its run's output directory.
+    public func isolation(_ params: JSONValue) -> ActionIsolation { .confined }
     public init() {}
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+@testable import SdetkitCore
+@testable import SdetkitEngine
+@testable import SdetkitPolicy
+
+/// Runs prepared alongside others: held decisions, and when runs may overlap at all.
+final class ConfinedRunTests: XCTestCase {
+    var repo = ""
+
+    override func setUpWithError() throws {
+        repo = "/tmp/sdetkit-confined-\(UInt32.random(in: 0...UInt32.max))"
+        try makeCommittedRepo(at: repo)
+    }
+
+    func workspace() throws -> Workspace {
+        let layout = StateLayout(repoRoot: FileSystem.realPath(repo)!)
+        _ = try StateInit.run(layout: layout, force: false)
+        return try Workspace.open(from: repo, registry: .builtin, approval: .granted,
+                                  environment: ["SOURCE_DATE_EPOCH": "1700000000"])
+    }
+
+    func auditLines(_ ws: Workspace) -> [String] {
+        ((try? FileSystem.readString(ws.layout.auditLogPath)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func write(_ path: String) -> PlannedAction {
+        PlannedAction(action: "fs.write", params: ["path": .string(path), "content": "x\n"])
+    }
+
+    func testAConfinedRunLogsItsDecisionsWhenCommittedAndNeverAsks() async throws {
+        let ws = try workspace()
+        let before = auditLines(ws).count
+        let prepared = await ws.prepare(kind: "agent.run", task: "t", planner: "test", explanation: "e",
+                                        actions: [write(".sdetkit/agent/workdir/a.txt"), write("README.md")],
+                                        outputDir: nil, confined: true)
+        XCTAssertEqual(auditLines(ws).count, before, "held until the run is recorded")
+        XCTAssertTrue(FileSystem.exists(ws.layout.absolute(".sdetkit/agent/workdir/a.txt")))
+        let outcome = prepared.record.actions[1]
+        XCTAssertTrue(outcome.denied, "a confined run never gets approval, even with --approve")
+        XCTAssertEqual(try FileSystem.readString(repo + "/README.md"), "# test\n")
+
+        let result = try ws.commit(prepared)
+        XCTAssertEqual(result.entry?.seq, 1)
+        let lines = auditLines(ws).dropFirst(before)
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines.first?.contains("\"target\":\".sdetkit/agent/workdir/a.txt\"") ?? false)
+        XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "the commit synced them before recording the run")
+    }
+
+    func testOnlyKnownConfinedActionsMakeAConfinedRun() throws {
+        let ws = try workspace()
+        XCTAssertTrue(ws.isConfined([PlannedAction(action: "git.status", params: [:])]))
+        XCTAssertFalse(ws.isConfined([PlannedAction(action: "git.status", params: [:]), write(".sdetkit/agent/workdir/a")]))
+        XCTAssertFalse(ws.isConfined([PlannedAction(action: "no.such.action", params: [:])]))
+    }
+
+    func testTrackedFilesInTheOutputAreasKeepRunsApart() throws {
+        let ws = try workspace()
+        XCTAssertFalse(ws.outputAreasHoldTrackedFiles())
+        try FileSystem.createDirectories(repo + "/.sdetkit/agent/template-runs/x")
+        try FileSystem.writeAtomically("kept\n", to: repo + "/.sdetkit/agent/template-runs/x/report.md")
+        try runGit(["add", "-f", ".sdetkit/agent/template-runs/x/report.md"], in: repo)
+        XCTAssertTrue(ws.outputAreasHoldTrackedFiles())
+    }
+}
