@@ -39,9 +39,30 @@ public enum Auditor {
     /// Content-scan results of this process, by the scanned files' stat signature. Several audits in one
     /// process (the demo runs one per audit template) share a scan while no tracked file changed. Only workflow
     /// files scan differently per profile (action pinning), so they are scanned apart, every time; the rest is
-    /// shared between profiles.
-    static let memo = Mutex<[String: ScanResult]>([:])
+    /// shared between profiles. Audits prepared side by side wait for the one scan in progress rather than
+    /// repeat it.
+    static let memo = Mutex<[String: MemoSlot]>([:])
+    /// Memoized scans started by this process (for tests).
+    static let scansStarted = Atomic<Int>(0)
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
+
+    /// One memoized scan: filled once by the audit that claimed it, waited for by the others.
+    final class MemoSlot: @unchecked Sendable {  // `value` is behind its mutex; `ready` is entered once, left once
+        private let ready = DispatchGroup()
+        private let value = Mutex<ScanResult?>(nil)
+
+        init() { ready.enter() }
+
+        func fill(_ result: ScanResult) {
+            value.withLock { $0 = result }
+            ready.leave()
+        }
+
+        func wait() -> ScanResult {
+            ready.wait()
+            return value.withLock { $0! }
+        }
+    }
 
     static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile,
                              workTreeToken: String? = nil) -> ScanResult {
@@ -49,12 +70,19 @@ public enum Auditor {
         let workflows = files.filter { Workflows.isWorkflow($0.path) }
         let rest = workflows.isEmpty ? files : files.filter { !Workflows.isWorkflow($0.path) }
         let key = workTreeToken.map { tokenKey($0, rest, root: input.repoRoot) } ?? signature(rest, root: input.repoRoot)
+        let (slot, claimed) = memo.withLock { slots -> (MemoSlot, Bool) in
+            if let existing = slots[key] { return (existing, false) }
+            let fresh = MemoSlot()
+            slots[key] = fresh
+            return (fresh, true)
+        }
         let shared: ScanResult
-        if let hit = memo.withLock({ $0[key] }) {
-            shared = hit
-        } else {
+        if claimed {
+            scansStarted.add(1, ordering: .relaxed)
             shared = scan(rest, input: input, context: context)
-            memo.withLock { $0[key] = shared }
+            slot.fill(shared)
+        } else {
+            shared = slot.wait()
         }
         guard !workflows.isEmpty else { return shared }
         let own: ScanResult = scan(workflows, input: input, context: context)

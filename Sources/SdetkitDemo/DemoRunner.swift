@@ -43,9 +43,19 @@ public enum DemoRunner {
 
     /// Runs `scenario`. With `overlapping` (the default), runs whose actions are all confined are prepared side
     /// by side and recorded in order (``OrderedRuns``); the result is the same either way.
+    /// The templates `scenario` runs, as discovered in the repository (shipped, or the repository's override);
+    /// nil for one that is not found. Independent of the state folder, so it can be done while that is set up.
+    public static func templates(for scenario: DemoScenario, repoRoot: String,
+                                 registry: ActionRegistry) -> [(id: String, template: Template?)] {
+        let catalog = TemplateCatalog.discover(repoRoot: repoRoot, registry: registry, only: Set(scenario.templates))
+        return scenario.templates.map { id in (id, catalog.templates.first { $0.id == id }?.template) }
+    }
+
     public static func run(_ scenario: DemoScenario, in ws: Workspace, overlapping: Bool = true,
+                           templates found: [(id: String, template: Template?)]? = nil,
                            progress: (String) -> Void) async throws -> DemoResult {
         let dir = outputDir(scenario)
+        let index = Task { ws.store.openIndexEarly() }  // its creation overlaps the first runs' preparation
         var runs: [RunResult] = []
         var artifacts: [(String, String)] = []
         var notes: [String] = []
@@ -57,8 +67,7 @@ public enum DemoRunner {
 
         // 1. The audit (one recorded run, reports in three formats), then 2. the scenario's templates, one run
         // each: prepared side by side where every action is confined, recorded in this order (OrderedRuns).
-        let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: Set(scenario.templates))
-        let templates = scenario.templates.map { id in (id, catalog.templates.first { $0.id == id }?.template) }
+        let templates = found ?? Self.templates(for: scenario, repoRoot: ws.layout.repoRoot, registry: ws.registry)
         let auditActions = [PlannedAction(action: "repo.audit", params: [
             "profile": .string(scenario.auditProfile),
             "outputs": ["json": "audit.json", "sarif": "audit.sarif", "md": "audit.md"],
@@ -66,44 +75,50 @@ public enum DemoRunner {
         let separate = !overlapping || ws.outputAreasHoldTrackedFiles()
         var auditResult: JSONValue?
         var topFindings: [DemoFinding] = []
-        try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
-            if separate { return false }
-            if i == 0 { return ws.isConfined(auditActions) }
-            return templates[i - 1].1.map { ws.isConfined($0) } ?? false
-        }, prepare: { i, confined -> PreparedStep in
-            if i == 0 {
-                return .audit(await ws.prepare(
-                    kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
-                    explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
-                    confined: confined))
-            }
-            guard let template = templates[i - 1].1 else { return .missing }
-            return .template(try await TemplateRunner.prepare(template, inputs: try TemplateInputs.resolve(template, sets: []),
-                                                              confined: confined, in: ws))
-        }, finish: { i, prepared in
-            switch prepared {
-            case .audit(let p):
-                progress("audit (\(scenario.auditProfile) profile)")
-                let audit = try ws.commit(p)
-                runs.append(audit)
-                for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
-                if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
-                auditResult = audit.record.actions.first?.result
-                if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
-                    topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
+        do {
+            try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
+                if separate { return false }
+                if i == 0 { return ws.isConfined(auditActions) }
+                return templates[i - 1].1.map { ws.isConfined($0) } ?? false
+            }, prepare: { i, confined -> PreparedStep in
+                if i == 0 {
+                    return .audit(await ws.prepare(
+                        kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
+                        explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
+                        confined: confined))
                 }
-            case .missing:
-                problems.append("template \(templates[i - 1].0): not found")
-            case .template(let p):
-                let id = templates[i - 1].0
-                progress("template \(id)")
-                let r = try TemplateRunner.finish(p, in: ws)
-                runs.append(r.run)
-                if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
-                for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
-                if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
-            }
-        })
+                guard let template = templates[i - 1].1 else { return .missing }
+                return .template(try await TemplateRunner.prepare(template, inputs: try TemplateInputs.resolve(template, sets: []),
+                                                                  confined: confined, in: ws))
+            }, finish: { i, prepared in
+                switch prepared {
+                case .audit(let p):
+                    progress("audit (\(scenario.auditProfile) profile)")
+                    let audit = try ws.commit(p)
+                    runs.append(audit)
+                    for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
+                    if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
+                    auditResult = audit.record.actions.first?.result
+                    if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
+                        topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
+                    }
+                case .missing:
+                    problems.append("template \(templates[i - 1].0): not found")
+                case .template(let p):
+                    let id = templates[i - 1].0
+                    progress("template \(id)")
+                    let r = try TemplateRunner.finish(p, in: ws)
+                    runs.append(r.run)
+                    if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
+                    for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
+                    if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
+                }
+            })
+        } catch {
+            await index.value
+            throw error
+        }
+        await index.value
 
         // 3. Reports: dashboard, history export, summary — one recorded run.
         progress("dashboard and history export")

@@ -16,7 +16,7 @@ public struct HistoryExportAction: AgentAction {
         let file = params["output"]?.stringValue ?? "history.\(format.rawValue)"
         var bytes: [UInt8] = []
         do {
-            try HistoryStore(layout: context.layout).export(format: format) { bytes += $0 }
+            try context.history.export(format: format) { bytes += $0 }
         } catch let e as UserFacingError {
             return .failed(name, params, e.message)
         } catch {

@@ -1,6 +1,7 @@
 import SdetkitConfig
 import SdetkitCore
 import SdetkitPolicy
+import SdetkitStore
 
 /// What an action sees while it runs. Every write and command goes through `policy`.
 public struct ActionContext: Sendable {
@@ -18,12 +19,18 @@ public struct ActionContext: Sendable {
     /// Where writes into sdetkit's own output areas defer their directory sync until the run is committed;
     /// nil syncs at once.
     public let directorySyncs: DirectorySyncs?
+    /// The workspace's history store, for actions that read the history (its index connection is already
+    /// open); nil: open one.
+    public let store: HistoryStore?
 
     public var repoRoot: String { layout.repoRoot }
 
+    /// The history store to read: the workspace's, or a new one on this layout.
+    public var history: HistoryStore { store ?? HistoryStore(layout: layout) }
+
     public init(layout: StateLayout, policy: PolicyEngine, config: AgentConfig, dryRun: Bool, clock: RunClock,
                 outputDir: String?, registry: ActionRegistry, workTree: WorkTreeObserver? = nil,
-                directorySyncs: DirectorySyncs? = nil) {
+                directorySyncs: DirectorySyncs? = nil, store: HistoryStore? = nil) {
         self.layout = layout
         self.policy = policy
         self.config = config
@@ -33,6 +40,7 @@ public struct ActionContext: Sendable {
         self.registry = registry
         self.workTree = workTree ?? WorkTreeObserver(repoRoot: layout.repoRoot)
         self.directorySyncs = directorySyncs
+        self.store = store
     }
 }
 

@@ -79,7 +79,8 @@ public final class Workspace: Sendable {
     /// policy decisions are logged when it is committed, and nothing it does may need approval.
     public func context(dryRun: Bool, outputDir: String?, confined: Bool = false) -> ActionContext {
         ActionContext(layout: layout, policy: confined ? policy.deferringDecisions() : policy, config: config, dryRun: dryRun,
-                      clock: clock, outputDir: outputDir, registry: registry, workTree: workTree, directorySyncs: directorySyncs)
+                      clock: clock, outputDir: outputDir, registry: registry, workTree: workTree, directorySyncs: directorySyncs,
+                      store: store)
     }
 
     /// Runs one action by name; an unknown action is a failed outcome, never a crash.

@@ -32,7 +32,7 @@ public struct ReportBuildAction: AgentAction {
             let outcome = PolicedFiles.write([], to: path, name: fileName, action: name, in: context)
             return PolicedFiles.result(outcome, action: name, params: params)
         }
-        let store = HistoryStore(layout: context.layout)
+        let store = context.history
         let options = DashboardOptions(filter: filter,
                                        slo: SLOTargets(successRate: context.config.slo.successRate,
                                                        p95DurationMs: context.config.slo.p95DurationMs),

@@ -87,6 +87,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Opens (creating it if needed) the index connection now, so that a later ``withIndex(known:_:)`` does
+    /// not pay for it; for callers that have other work to overlap it with. Errors are left for that call.
+    public func openIndexEarly() {
+        try? connection.withLock { conn in
+            if conn == nil { conn = try openIndex() }
+        }
+    }
+
     func openIndex() throws -> SQLiteDatabase {
         try layout.ensureStateDirectory()
         try FileSystem.createDirectories(layout.agentDir)

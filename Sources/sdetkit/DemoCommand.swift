@@ -29,10 +29,12 @@ struct DemoCommand: AsyncParsableCommand {
             throw SdetkitError("unknown scenario '\(scenario)'; see 'sdetkit agent demo --list-scenarios'")
         }
         let layout = try CLI.repositoryLayout()
+        // The scenario's templates are read and parsed while the state folder is set up.
+        async let templates = DemoRunner.templates(for: chosen, repoRoot: layout.repoRoot, registry: Toolkit.registry())
         _ = try StateInit.run(layout: layout, force: false)
         let ws = try CLI.workspace()
         let quiet = output.json
-        let result = try await DemoRunner.run(chosen, in: ws) { step in
+        let result = try await DemoRunner.run(chosen, in: ws, templates: await templates) { step in
             if !quiet { Output.stderr("demo: \(step)…\n") }
         }
         try ws.syncPendingWrites()

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import SdetkitCore
 import SdetkitGit
@@ -41,6 +42,35 @@ final class WorkingTreeTests: XCTestCase {
                 XCTAssertEqual(r.filesScanned, 2)
             }
             XCTAssertEqual(Auditor.memo.withLock { $0.count }, 1, "one shared scan of the ordinary files")
+        }
+    }
+
+    /// Audits running at the same time (as the demo prepares them) share one scan: the others wait for it.
+    func testConcurrentAuditsWaitForTheOneScanInProgress() throws {
+        let root = try makeTempDir("memo-concurrent")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let akia = "AKIA" + Gen.string(16, Gen.upperDigits, seed: 83)
+        var files: [AuditFile] = []
+        for i in 0..<400 {
+            let text = i % 50 == 0 ? "KEY = '\(akia)'\n" : String(repeating: "line \(i)\n", count: 200)
+            try writeFile(root, "src/f\(i).py", Array(text.utf8))
+            files.append(AuditFile(path: "src/f\(i).py", size: Int64(text.utf8.count)))
+        }
+        let input = AuditInput(repoRoot: root, files: files)
+        let token = "token-\(UInt32.random(in: 0...UInt32.max))"
+        let before = Auditor.scansStarted.load(ordering: .relaxed)
+        let reports = Mutex<[Int: AuditReport]>([:])
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let r = Auditor.run(input, profile: i % 2 == 0 ? .default : .enterprise,
+                                workTreeToken: token)
+            reports.withLock { $0[i] = r }
+        }
+        XCTAssertEqual(Auditor.scansStarted.load(ordering: .relaxed) - before, 1, "one scan, three waits")
+        let all = reports.withLock { $0 }
+        XCTAssertEqual(all.count, 4)
+        for (_, r) in all {
+            XCTAssertEqual(findings(r, "secrets.aws-access-key-id").count, 8)
+            XCTAssertEqual(r.filesScanned, 400)
         }
     }
 
