@@ -55,7 +55,7 @@ public enum DemoRunner {
                            templates found: [(id: String, template: Template?)]? = nil,
                            progress: (String) -> Void) async throws -> DemoResult {
         let dir = outputDir(scenario)
-        let index = Task { ws.store.openIndexEarly() }  // its creation overlaps the first runs' preparation
+        async let indexOpened: Void = ws.store.openIndexEarly()  // created while the first runs are prepared
         var runs: [RunResult] = []
         var artifacts: [(String, String)] = []
         var notes: [String] = []
@@ -75,50 +75,45 @@ public enum DemoRunner {
         let separate = !overlapping || ws.outputAreasHoldTrackedFiles()
         var auditResult: JSONValue?
         var topFindings: [DemoFinding] = []
-        do {
-            try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
-                if separate { return false }
-                if i == 0 { return ws.isConfined(auditActions) }
-                return templates[i - 1].1.map { ws.isConfined($0) } ?? false
-            }, prepare: { i, confined -> PreparedStep in
-                if i == 0 {
-                    return .audit(await ws.prepare(
-                        kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
-                        explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
-                        confined: confined))
+        try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
+            if separate { return false }
+            if i == 0 { return ws.isConfined(auditActions) }
+            return templates[i - 1].template.map { ws.isConfined($0) } ?? false
+        }, prepare: { i, confined -> PreparedStep in
+            if i == 0 {
+                return .audit(await ws.prepare(
+                    kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
+                    explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
+                    confined: confined))
+            }
+            guard let template = templates[i - 1].template else { return .missing }
+            return .template(try await TemplateRunner.prepare(template, inputs: try TemplateInputs.resolve(template, sets: []),
+                                                              confined: confined, in: ws))
+        }, finish: { i, prepared in
+            switch prepared {
+            case .audit(let p):
+                progress("audit (\(scenario.auditProfile) profile)")
+                let audit = try ws.commit(p)
+                runs.append(audit)
+                for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
+                if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
+                auditResult = audit.record.actions.first?.result
+                if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
+                    topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
                 }
-                guard let template = templates[i - 1].1 else { return .missing }
-                return .template(try await TemplateRunner.prepare(template, inputs: try TemplateInputs.resolve(template, sets: []),
-                                                                  confined: confined, in: ws))
-            }, finish: { i, prepared in
-                switch prepared {
-                case .audit(let p):
-                    progress("audit (\(scenario.auditProfile) profile)")
-                    let audit = try ws.commit(p)
-                    runs.append(audit)
-                    for a in audit.record.artifacts { artifacts.append((a.name.replacingDash(), a.path)) }
-                    if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
-                    auditResult = audit.record.actions.first?.result
-                    if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
-                        topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
-                    }
-                case .missing:
-                    problems.append("template \(templates[i - 1].0): not found")
-                case .template(let p):
-                    let id = templates[i - 1].0
-                    progress("template \(id)")
-                    let r = try TemplateRunner.finish(p, in: ws)
-                    runs.append(r.run)
-                    if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
-                    for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
-                    if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
-                }
-            })
-        } catch {
-            await index.value
-            throw error
-        }
-        await index.value
+            case .missing:
+                problems.append("template \(templates[i - 1].id): not found")
+            case .template(let p):
+                let id = templates[i - 1].id
+                progress("template \(id)")
+                let r = try TemplateRunner.finish(p, in: ws)
+                runs.append(r.run)
+                if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
+                for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
+                if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
+            }
+        })
+        await indexOpened
 
         // 3. Reports: dashboard, history export, summary — one recorded run.
         progress("dashboard and history export")
