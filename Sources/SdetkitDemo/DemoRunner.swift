@@ -112,6 +112,13 @@ public enum DemoRunner {
                 for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
                 if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
             }
+        }, abandon: { _, prepared in
+            // Not recorded (an earlier step failed), but what it decided and did is still logged.
+            switch prepared {
+            case .audit(let p): ws.abandon(p)
+            case .template(let p): TemplateRunner.abandon(p)
+            case .missing: break
+            }
         })
         await indexOpened
 

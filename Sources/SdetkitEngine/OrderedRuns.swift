@@ -15,10 +15,13 @@ public enum OrderedRuns {
     ///   - finish: called with each prepared item, in index order. A failed preparation is thrown at its turn
     ///     (after every earlier item is finished). On any error, items still being prepared are cancelled and
     ///     awaited before it propagates.
+    ///   - abandon: called, after an error, with each item that was prepared but will not be finished (for
+    ///     example to log the policy decisions it holds).
     public static func run<Prepared: Sendable>(
         count: Int, overlaps: (Int) -> Bool,
         prepare: @escaping @Sendable (_ index: Int, _ confined: Bool) async throws -> Prepared,
-        finish: (_ index: Int, Prepared) async throws -> Void
+        finish: (_ index: Int, Prepared) async throws -> Void,
+        abandon: (_ index: Int, Prepared) -> Void = { _, _ in }
     ) async throws {
         var i = 0
         while i < count {
@@ -27,7 +30,7 @@ public enum OrderedRuns {
             if end - i == 1 {
                 try await finish(i, try await prepare(i, false))
             } else {
-                try await overlapping(i..<end, prepare: prepare, finish: finish)
+                try await overlapping(i..<end, prepare: prepare, finish: finish, abandon: abandon)
             }
             i = end
         }
@@ -36,7 +39,8 @@ public enum OrderedRuns {
     private static func overlapping<Prepared: Sendable>(
         _ items: Range<Int>,
         prepare: @escaping @Sendable (Int, Bool) async throws -> Prepared,
-        finish: (Int, Prepared) async throws -> Void
+        finish: (Int, Prepared) async throws -> Void,
+        abandon: (Int, Prepared) -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: (Int, Result<Prepared, any Error>).self) { group in
             for k in items {
@@ -44,13 +48,21 @@ public enum OrderedRuns {
                     do { return (k, .success(try await prepare(k, true))) } catch { return (k, .failure(error)) }
                 }
             }
-            // Whatever order they are ready in, finish them in index order. Leaving the group by an error
-            // cancels and awaits the children still running.
+            // Whatever order they are ready in, finish them in index order.
             var ready: [Int: Result<Prepared, any Error>] = [:]
-            for k in items {
-                while ready[k] == nil, let (done, result) = try await group.next() { ready[done] = result }
-                guard let result = ready.removeValue(forKey: k) else { break }
-                try await finish(k, try result.get())
+            do {
+                for k in items {
+                    while ready[k] == nil, let (done, result) = try await group.next() { ready[done] = result }
+                    guard let result = ready.removeValue(forKey: k) else { break }
+                    try await finish(k, try result.get())
+                }
+            } catch {
+                group.cancelAll()
+                while let (done, result) = try await group.next() { ready[done] = result }
+                for (k, result) in ready.sorted(by: { $0.key < $1.key }) {
+                    if case .success(let prepared) = result { abandon(k, prepared) }
+                }
+                throw error
             }
         }
     }

@@ -128,6 +128,11 @@ public final class Workspace: Sendable {
         let policy: PolicyEngine
     }
 
+    /// For a prepared run that will not be recorded: its held policy decisions still go to the audit log.
+    public func abandon(_ p: PreparedRun) {
+        try? p.policy.releaseHeldDecisions()
+    }
+
     /// Records a prepared run: its held policy decisions (a confined run's) go to the audit log first.
     public func commit(_ p: PreparedRun) throws -> RunResult {
         try p.policy.releaseHeldDecisions()

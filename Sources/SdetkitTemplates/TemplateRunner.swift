@@ -104,6 +104,11 @@ public enum TemplateRunner {
                         context: context)
     }
 
+    /// For a prepared run that will not be recorded: its held policy decisions still go to the audit log.
+    public static func abandon(_ p: Prepared) {
+        try? p.context.policy.releaseHeldDecisions()
+    }
+
     /// Commits a prepared run (its held policy decisions first), then writes its `run-record.json`.
     public static func finish(_ p: Prepared, in ws: Workspace) throws -> TemplateRunResult {
         let (template, scope, outDir) = (p.template, p.scope, p.outDir)
@@ -275,6 +280,8 @@ extension TemplateRunner {
             }
         }, finish: { i, prepared in
             try each(i, prepared.flatMap { p in Result { try finish(p, in: ws) } })
+        }, abandon: { _, prepared in
+            if case .success(let p) = prepared { abandon(p) }
         })
     }
 }

@@ -48,6 +48,16 @@ final class ConfinedRunTests: XCTestCase {
         XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "the commit synced them before recording the run")
     }
 
+    func testAnAbandonedConfinedRunStillLogsItsDecisionsAndRecordsNothing() async throws {
+        let ws = try workspace()
+        let before = auditLines(ws).count
+        let prepared = await ws.prepare(kind: "agent.run", task: "t", planner: "test", explanation: "e",
+                                        actions: [write(".sdetkit/agent/workdir/b.txt")], outputDir: nil, confined: true)
+        ws.abandon(prepared)
+        XCTAssertEqual(auditLines(ws).count, before + 1)
+        XCTAssertEqual(try ws.store.ledgerEntries().count, 0)
+    }
+
     func testOnlyKnownConfinedActionsMakeAConfinedRun() throws {
         let ws = try workspace()
         XCTAssertTrue(ws.isConfined([PlannedAction(action: "git.status", params: [:])]))

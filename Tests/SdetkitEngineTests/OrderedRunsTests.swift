@@ -75,6 +75,19 @@ final class OrderedRunsTests: XCTestCase {
         XCTAssertEqual(Set(events.all), ["finish 0", "cancelled 1", "cancelled 2"], "nothing is left running")
     }
 
+    func testItemsPreparedButNeverFinishedAreHandedToAbandonInOrder() async throws {
+        let events = Events()
+        do {
+            try await OrderedRuns.run(count: 5, overlaps: { _ in true }, prepare: { i, _ in
+                if i == 1 { try await Task.sleep(nanoseconds: 30_000_000) }
+                if i == 2 { throw Boom() }
+                return i
+            }, finish: { i, _ in events.add("finish \(i)") }, abandon: { i, _ in events.add("abandon \(i)") })
+            XCTFail("the error propagates")
+        } catch is Boom {}
+        XCTAssertEqual(events.all, ["finish 0", "finish 1", "abandon 3", "abandon 4"])
+    }
+
     func testAFailedPreparationPropagatesAtItsTurn() async throws {
         let events = Events()
         do {
