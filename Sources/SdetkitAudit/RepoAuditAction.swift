@@ -20,8 +20,11 @@ public struct RepoAuditAction: AgentAction {
     /// Confined when it reads no baseline file and names its reports plainly (inside the output directory).
     public func isolation(_ params: JSONValue) -> ActionIsolation {
         if let b = params["baseline"], !b.isNull, b.stringValue != "" { return .shared }
-        let names = [params["output"]] + (params["outputs"]?.objectValue.map { $0.values.map { Optional($0) } } ?? [])
-        if let outputs = params["outputs"], !outputs.isNull, outputs.objectValue == nil { return .shared }
+        var names = [params["output"]]
+        if let outputs = params["outputs"], !outputs.isNull {
+            guard let map = outputs.objectValue else { return .shared }
+            names += map.values.map { Optional($0) }
+        }
         return names.allSatisfy(ActionIsolation.isPlainName) ? .confined : .shared
     }
 

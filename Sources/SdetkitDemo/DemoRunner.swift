@@ -60,7 +60,8 @@ public enum DemoRunner {
         var artifacts: [(String, String)] = []
         var notes: [String] = []
         var problems: [String] = []
-        let head = (try? GitRepository.open(workdir: ws.layout.repoRoot).head())
+        let repository = try? GitRepository.open(workdir: ws.layout.repoRoot)
+        let head = try? repository?.head()
         if head?.unborn ?? true {
             notes.append("this repository has no commits yet: the audit covers only files staged in the index, and nothing can be compared with a previous commit")
         }
@@ -72,7 +73,7 @@ public enum DemoRunner {
             "profile": .string(scenario.auditProfile),
             "outputs": ["json": "audit.json", "sarif": "audit.sarif", "md": "audit.md"],
         ])]
-        let separate = !overlapping || ws.outputAreasHoldTrackedFiles()
+        let separate = !overlapping || ws.outputAreasHoldTrackedFiles(repository: repository)
         var auditResult: JSONValue?
         var topFindings: [DemoFinding] = []
         try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in

@@ -23,20 +23,21 @@ public enum OrderedRuns {
         finish: (_ index: Int, Prepared) async throws -> Void,
         abandon: (_ index: Int, Prepared) -> Void = { _, _ in }
     ) async throws {
+        let mayOverlap = (0..<count).map(overlaps)
         var i = 0
         while i < count {
             var end = i + 1
-            while end < count, overlaps(i), overlaps(end) { end += 1 }
+            while end < count, mayOverlap[i], mayOverlap[end] { end += 1 }
             if end - i == 1 {
                 try await finish(i, try await prepare(i, false))
             } else {
-                try await overlapping(i..<end, prepare: prepare, finish: finish, abandon: abandon)
+                try await prepareSideBySide(i..<end, prepare: prepare, finish: finish, abandon: abandon)
             }
             i = end
         }
     }
 
-    private static func overlapping<Prepared: Sendable>(
+    private static func prepareSideBySide<Prepared: Sendable>(
         _ items: Range<Int>,
         prepare: @escaping @Sendable (Int, Bool) async throws -> Prepared,
         finish: (Int, Prepared) async throws -> Void,

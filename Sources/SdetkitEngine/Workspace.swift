@@ -185,8 +185,10 @@ public final class Workspace: Sendable {
     /// Whether git tracks a file inside sdetkit's output areas (the workdir, the template output area). Runs
     /// are then never prepared side by side, as an audit of one would read what another writes. True when
     /// the index cannot be read.
-    public func outputAreasHoldTrackedFiles() -> Bool {
-        guard let files = try? GitRepository.open(workdir: layout.repoRoot).trackedFiles() else { return true }
+    /// `repository`: an open handle on this workspace's repository to read through, if the caller has one.
+    public func outputAreasHoldTrackedFiles(repository: GitRepository? = nil) -> Bool {
+        guard let repo = repository ?? (try? GitRepository.open(workdir: layout.repoRoot)),
+              let files = try? repo.trackedFiles() else { return true }
         return files.contains { Path.isInside($0.path, StateLayout.relWorkdir) || Path.isInside($0.path, StateLayout.relTemplateRuns) }
     }
 
