@@ -41,28 +41,10 @@ public enum Auditor {
     /// files scan differently per profile (action pinning), so they are scanned apart, every time; the rest is
     /// shared between profiles. Audits prepared side by side wait for the one scan in progress rather than
     /// repeat it.
-    static let memo = Mutex<[String: MemoSlot]>([:])
+    static let memo = Mutex<[String: PendingValue<ScanResult>]>([:])
     /// Memoized scans started by this process (for tests).
     static let scansStarted = Atomic<Int>(0)
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
-
-    /// One memoized scan: filled once by the audit that claimed it, waited for by the others.
-    final class MemoSlot: @unchecked Sendable {  // `value` is behind its mutex; `ready` is entered once, left once
-        private let ready = DispatchGroup()
-        private let value = Mutex<ScanResult?>(nil)
-
-        init() { ready.enter() }
-
-        func fill(_ result: ScanResult) {
-            value.withLock { $0 = result }
-            ready.leave()
-        }
-
-        func wait() -> ScanResult {
-            ready.wait()
-            return value.withLock { $0! }
-        }
-    }
 
     static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile,
                              workTreeToken: String? = nil) -> ScanResult {
@@ -70,9 +52,9 @@ public enum Auditor {
         let workflows = files.filter { Workflows.isWorkflow($0.path) }
         let rest = workflows.isEmpty ? files : files.filter { !Workflows.isWorkflow($0.path) }
         let key = workTreeToken.map { tokenKey($0, rest, root: input.repoRoot) } ?? signature(rest, root: input.repoRoot)
-        let (slot, claimed) = memo.withLock { slots -> (MemoSlot, Bool) in
+        let (slot, claimed) = memo.withLock { slots -> (PendingValue<ScanResult>, Bool) in
             if let existing = slots[key] { return (existing, false) }
-            let fresh = MemoSlot()
+            let fresh = PendingValue<ScanResult>()
             slots[key] = fresh
             return (fresh, true)
         }

@@ -35,26 +35,15 @@ public final class WorkTreeObserver: Sendable {
         var stamp: String
     }
 
-    /// One snapshot being taken or taken: waiters block on `done` until `result` is set.
+    /// One snapshot being taken or taken, for one key.
     private final class Taking: Sendable {
         let key: Key
-        let done = DispatchGroup()
-        let result = Mutex<RepoSnapshot?>(nil)
+        let snapshot = PendingValue<RepoSnapshot>()
 
-        init(key: Key) {
-            self.key = key
-            done.enter()
-        }
+        init(key: Key) { self.key = key }
 
-        func finish(_ snapshot: RepoSnapshot) {
-            result.withLock { $0 = snapshot }
-            done.leave()
-        }
-
-        func wait() -> RepoSnapshot {
-            done.wait()
-            return result.withLock { $0! }
-        }
+        func finish(_ s: RepoSnapshot) { snapshot.fill(s) }
+        func wait() -> RepoSnapshot { snapshot.wait() }
     }
 
     private static let nextID = Atomic<Int>(0)

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 @testable import SdetkitCore
 
@@ -126,5 +127,27 @@ final class DirectorySyncsTests: XCTestCase {
             XCTAssertTrue((error as? SdetkitError)?.message.contains("cannot sync the directory") ?? false, "\(error)")
         }
         XCTAssertFalse(syncs.isEmpty, "kept for the next flush")
+    }
+}
+
+final class PendingValueTests: XCTestCase {
+    func testEveryWaiterGetsTheOneValueOnceItIsFilled() {
+        let pending = PendingValue<[Int]>()
+        let seen = Mutex<[[Int]]>([])
+        let started = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        for _ in 0..<3 {
+            DispatchQueue.global().async(group: group) {
+                started.signal()
+                let v = pending.wait()
+                seen.withLock { $0.append(v) }
+            }
+        }
+        for _ in 0..<3 { started.wait() }
+        XCTAssertEqual(seen.withLock { $0.count }, 0, "nobody gets a value before it is filled")
+        pending.fill([1, 2, 3])
+        group.wait()
+        XCTAssertEqual(seen.withLock { $0 }, [[1, 2, 3], [1, 2, 3], [1, 2, 3]])
+        XCTAssertEqual(pending.wait(), [1, 2, 3], "a late waiter does not block")
     }
 }

@@ -4,37 +4,24 @@ import XCTest
 @testable import SdetkitEngine
 @testable import SdetkitPolicy
 
-/// Runs prepared alongside others: held decisions, and when runs may overlap at all.
-final class ConfinedRunTests: XCTestCase {
-    var repo = ""
-
-    override func setUpWithError() throws {
-        repo = "/tmp/sdetkit-confined-\(UInt32.random(in: 0...UInt32.max))"
-        try makeCommittedRepo(at: repo)
-    }
-
-    func workspace() throws -> Workspace {
-        let layout = StateLayout(repoRoot: FileSystem.realPath(repo)!)
-        _ = try StateInit.run(layout: layout, force: false)
-        return try Workspace.open(from: repo, registry: .builtin, approval: .granted,
-                                  environment: ["SOURCE_DATE_EPOCH": "1700000000"])
-    }
-
-    func auditLines(_ ws: Workspace) -> [String] {
+/// Runs prepared alongside others: held decisions, and when runs may overlap at all (same set-up as the
+/// other engine tests: a committed repository per test).
+extension EngineTests {
+    func auditLogLines(_ ws: Workspace) -> [String] {
         ((try? FileSystem.readString(ws.layout.auditLogPath)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func write(_ path: String) -> PlannedAction {
+    func writeAction(_ path: String) -> PlannedAction {
         PlannedAction(action: "fs.write", params: ["path": .string(path), "content": "x\n"])
     }
 
     func testAConfinedRunLogsItsDecisionsWhenCommittedAndNeverAsks() async throws {
-        let ws = try workspace()
-        let before = auditLines(ws).count
+        let ws = try workspace(approval: .granted)
+        let before = auditLogLines(ws).count
         let prepared = await ws.prepare(kind: "agent.run", task: "t", planner: "test", explanation: "e",
-                                        actions: [write(".sdetkit/agent/workdir/a.txt"), write("README.md")],
+                                        actions: [writeAction(".sdetkit/agent/workdir/a.txt"), writeAction("README.md")],
                                         outputDir: nil, confined: true)
-        XCTAssertEqual(auditLines(ws).count, before, "held until the run is recorded")
+        XCTAssertEqual(auditLogLines(ws).count, before, "held until the run is recorded")
         XCTAssertTrue(FileSystem.exists(ws.layout.absolute(".sdetkit/agent/workdir/a.txt")))
         let outcome = prepared.record.actions[1]
         XCTAssertTrue(outcome.denied, "a confined run never gets approval, even with --approve")
@@ -42,31 +29,31 @@ final class ConfinedRunTests: XCTestCase {
 
         let result = try ws.commit(prepared)
         XCTAssertEqual(result.entry?.seq, 1)
-        let lines = auditLines(ws).dropFirst(before)
+        let lines = auditLogLines(ws).dropFirst(before)
         XCTAssertEqual(lines.count, 2)
         XCTAssertTrue(lines.first?.contains("\"target\":\".sdetkit/agent/workdir/a.txt\"") ?? false)
         XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "the commit synced them before recording the run")
     }
 
     func testAnAbandonedConfinedRunStillLogsItsDecisionsAndRecordsNothing() async throws {
-        let ws = try workspace()
-        let before = auditLines(ws).count
+        let ws = try workspace(approval: .granted)
+        let before = auditLogLines(ws).count
         let prepared = await ws.prepare(kind: "agent.run", task: "t", planner: "test", explanation: "e",
-                                        actions: [write(".sdetkit/agent/workdir/b.txt")], outputDir: nil, confined: true)
+                                        actions: [writeAction(".sdetkit/agent/workdir/b.txt")], outputDir: nil, confined: true)
         ws.abandon(prepared)
-        XCTAssertEqual(auditLines(ws).count, before + 1)
+        XCTAssertEqual(auditLogLines(ws).count, before + 1)
         XCTAssertEqual(try ws.store.ledgerEntries().count, 0)
     }
 
     func testOnlyKnownConfinedActionsMakeAConfinedRun() throws {
-        let ws = try workspace()
+        let ws = try workspace(approval: .granted)
         XCTAssertTrue(ws.isConfined([PlannedAction(action: "git.status", params: [:])]))
-        XCTAssertFalse(ws.isConfined([PlannedAction(action: "git.status", params: [:]), write(".sdetkit/agent/workdir/a")]))
+        XCTAssertFalse(ws.isConfined([PlannedAction(action: "git.status", params: [:]), writeAction(".sdetkit/agent/workdir/a")]))
         XCTAssertFalse(ws.isConfined([PlannedAction(action: "no.such.action", params: [:])]))
     }
 
     func testTrackedFilesInTheOutputAreasKeepRunsApart() throws {
-        let ws = try workspace()
+        let ws = try workspace(approval: .granted)
         XCTAssertFalse(ws.outputAreasHoldTrackedFiles())
         try FileSystem.createDirectories(repo + "/.sdetkit/agent/template-runs/x")
         try FileSystem.writeAtomically("kept\n", to: repo + "/.sdetkit/agent/template-runs/x/report.md")
