@@ -117,7 +117,7 @@ public enum DemoRunner {
             // Not recorded (an earlier step failed), but what it decided and did is still logged.
             switch prepared {
             case .audit(let p): ws.abandon(p)
-            case .template(let p): TemplateRunner.abandon(p)
+            case .template(let p): TemplateRunner.abandon(p, in: ws)
             case .missing: break
             }
         })

@@ -126,6 +126,14 @@ public final class Workspace: Sendable {
         let started: Double
         let notes: [String]
         let policy: PolicyEngine
+
+        /// A run prepared by other code (a template run): `context` is the one its actions ran with.
+        public init(record: RunRecord, startedMillis: Double, notes: [String], context: ActionContext) {
+            self.record = record
+            self.started = startedMillis
+            self.notes = notes
+            self.policy = context.policy
+        }
     }
 
     /// For a prepared run that will not be recorded: its held policy decisions still go to the audit log.
@@ -174,7 +182,7 @@ public final class Workspace: Sendable {
                                configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
                                artifacts: artifacts)
         let notes = dryRun ? [] : await ProviderNotes.collect(for: record, config: config)
-        return PreparedRun(record: record, started: started, notes: notes, policy: ctx.policy)
+        return PreparedRun(record: record, startedMillis: started, notes: notes, context: ctx)
     }
 
     /// Whether every action is known and ``ActionIsolation/confined`` with these params.

@@ -46,12 +46,9 @@ public enum TemplateRunner {
     /// A template run whose steps are done and whose record is built, not yet committed.
     public struct Prepared: Sendable {
         let template: Template
-        let record: RunRecord
-        let notes: [String]
-        let started: Double
+        let run: Workspace.PreparedRun
         let scope: InterpolationScope
         let outDir: String
-        let context: ActionContext
     }
 
     /// Runs the steps and builds the record; ``finish(_:in:)`` commits it.
@@ -100,20 +97,20 @@ public enum TemplateRunner {
                                provider: ws.config.provider.type.rawValue, template: .object(templateJSON),
                                artifacts: dedupe(artifacts))
         let notes = await ProviderNotes.collect(for: record, config: ws.config)
-        return Prepared(template: template, record: record, notes: notes, started: started, scope: scope, outDir: outDir,
-                        context: context)
+        return Prepared(template: template,
+                        run: Workspace.PreparedRun(record: record, startedMillis: started, notes: notes, context: context),
+                        scope: scope, outDir: outDir)
     }
 
     /// For a prepared run that will not be recorded: its held policy decisions still go to the audit log.
-    public static func abandon(_ p: Prepared) {
-        try? p.context.policy.releaseHeldDecisions()
+    public static func abandon(_ p: Prepared, in ws: Workspace) {
+        ws.abandon(p.run)
     }
 
     /// Commits a prepared run (its held policy decisions first), then writes its `run-record.json`.
     public static func finish(_ p: Prepared, in ws: Workspace) throws -> TemplateRunResult {
         let (template, scope, outDir) = (p.template, p.scope, p.outDir)
-        try p.context.policy.releaseHeldDecisions()
-        let committed = try ws.commit(p.record, startedMillis: p.started, notes: p.notes)
+        let committed = try ws.commit(p.run)
         let context = ws.context(dryRun: false, outputDir: outDir)
 
         var lenient = scope
@@ -281,7 +278,7 @@ extension TemplateRunner {
         }, finish: { i, prepared in
             try each(i, prepared.flatMap { p in Result { try finish(p, in: ws) } })
         }, abandon: { _, prepared in
-            if case .success(let p) = prepared { abandon(p) }
+            if case .success(let p) = prepared { abandon(p, in: ws) }
         })
     }
 }
