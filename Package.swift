@@ -58,13 +58,18 @@ let package = Package(
         ]),
         // Dashboards and exports from the history index.
         .target(name: "SdetkitReports", dependencies: ["SdetkitCore", "SdetkitStore", "SdetkitEngine"]),
-        // Demo scenarios: wires every module together.
+        // The composition root: the action registry of every module, replay, and the run coordinator that
+        // serialises runs per repository (what the CLI and a server call).
+        .target(name: "SdetkitRuntime", dependencies: [
+            "SdetkitCore", "SdetkitPolicy", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore",
+        ]),
+        // Demo scenarios.
         .target(name: "SdetkitDemo", dependencies: [
-            "SdetkitCore", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore",
+            "SdetkitCore", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore", "SdetkitRuntime",
         ]),
         .executableTarget(name: "sdetkit", dependencies: [
             "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy", "SdetkitEngine",
-            "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitDemo",
+            "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitDemo", "SdetkitRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,9 +83,10 @@ let package = Package(
         .testTarget(name: "SdetkitPolicyTests", dependencies: ["SdetkitPolicy"]),
         .testTarget(name: "SdetkitEngineTests", dependencies: ["SdetkitEngine"]),
         .testTarget(name: "SdetkitAuditTests", dependencies: ["SdetkitAudit"], resources: [.copy("Data")]),
-        .testTarget(name: "SdetkitTemplatesTests", dependencies: ["SdetkitTemplates", "SdetkitAudit", "SdetkitReports", "SdetkitDemo"]),
+        .testTarget(name: "SdetkitTemplatesTests", dependencies: ["SdetkitTemplates", "SdetkitAudit", "SdetkitReports", "SdetkitDemo", "SdetkitRuntime"]),
         .testTarget(name: "SdetkitReportsTests", dependencies: ["SdetkitReports"]),
-        .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo"]),
+        .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo", "SdetkitRuntime"]),
+        .testTarget(name: "SdetkitRuntimeTests", dependencies: ["SdetkitRuntime"]),
         // Black-box tests of the built `sdetkit` binary (exit codes, processes racing on one history).
         .testTarget(name: "SdetkitCLITests", dependencies: ["SdetkitCore", "sdetkit"]),
     ]

@@ -1,6 +1,7 @@
 import SdetkitCore
 import SdetkitEngine
 import SdetkitGit
+import SdetkitPolicy
 
 /// `repo.audit {profile, format, output, outputs, changed_since, baseline, fail_on}`: audits the repository.
 /// `outputs` maps formats to file names (`{"json": "audit.json", "sarif": "audit.sarif"}`) to write several at once.
@@ -153,19 +154,40 @@ public enum AuditRun {
         }
     }
 
-    public static func perform(_ options: Options, in ws: Workspace) throws -> (AuditReport?, RunResult) {
+    /// Runs and records one audit through the same prepare → commit path as every other run: budgets,
+    /// provider notes, the run's own approval and origin.
+    public static func perform(_ options: Options, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
+                               in ws: Workspace) async throws -> (AuditReport?, RunResult) {
+        let (report, prepared) = await prepare(options, approval: approval, origin: origin, in: ws)
+        return (report, try ws.commit(prepared))
+    }
+
+    /// Executes the audit (unless the budgets forbid it) and builds the record; `Workspace.commit` records it.
+    public static func prepare(_ options: Options, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
+                               in ws: Workspace) async -> (AuditReport?, Workspace.PreparedRun) {
         let started = RunClock.monotonicMillis()
         ws.workTree.prefetch()  // the status the record needs is taken while the steps run
-        let (result, report) = RepoAuditAction.execute(options.params, in: ws.context(dryRun: false, outputDir: nil),
-                                                       baseline: options.baseline?.fingerprints)
-        let outcomes = [result.outcome]
-        let status = RunStatus.from(outcomes)
+        let context = ws.context(dryRun: false, outputDir: nil, approval: approval)
+        let outcome: ActionOutcome
+        let worker: String
+        var report: AuditReport?
+        if let why = ws.budgetExceeded(actions: 1) {
+            outcome = ActionOutcome(action: "repo.audit", params: options.params, ok: false, denied: false, reason: "not run: \(why)")
+            worker = "nothing executed: \(why)"
+        } else {
+            let (result, r) = RepoAuditAction.execute(options.params, in: context, baseline: options.baseline?.fingerprints)
+            report = r
+            outcome = result.outcome
+            worker = "repo.audit: \(result.outcome.reason)"
+        }
+        let status = RunStatus.from([outcome])
         let record = RunRecord(kind: "audit", task: options.task, planner: "audit",
                                steps: [PlanStep(role: "manager", detail: "audit with profile \(options.profile)"),
-                                       PlanStep(role: "worker", detail: "repo.audit: \(result.outcome.reason)"),
+                                       PlanStep(role: "worker", detail: worker),
                                        PlanStep(role: "reviewer", detail: "status \(status.rawValue)")],
-                               actions: outcomes, status: status, configDigest: ws.config.digest, repo: ws.repoState(),
+                               actions: [outcome], status: status, configDigest: ws.config.digest, repo: ws.repoState(),
                                provider: ws.config.provider.type.rawValue)
-        return (report, try ws.commit(record, startedMillis: started))
+        let notes = await ProviderNotes.collect(for: record, config: ws.config)
+        return (report, Workspace.PreparedRun(record: record, startedMillis: started, notes: notes, context: context, origin: origin))
     }
 }

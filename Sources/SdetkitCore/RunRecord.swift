@@ -221,13 +221,50 @@ public struct RunObservation: Sendable, Hashable {
     public var host: String?
     /// Notes from an optional local model provider, and provider fallbacks.
     public var notes: [String]
+    /// Who caused the run (a server request, an event), when a front end says so; never part of the record.
+    public var origin: RunOrigin?
 
-    public init(capturedAt: String, durationMs: Int, tool: String, host: String?, notes: [String] = []) {
+    public init(capturedAt: String, durationMs: Int, tool: String, host: String?, notes: [String] = [],
+                origin: RunOrigin? = nil) {
         self.capturedAt = capturedAt
         self.durationMs = durationMs
         self.tool = tool
         self.host = host
         self.notes = notes
+        self.origin = origin
+    }
+}
+
+/// Who caused a run; recorded in the run's *observed* metadata (the ledger entry, `observed.origin`), never in
+/// the hashed defining part, so it does not change the run's content hash.
+public struct RunOrigin: Sendable, Hashable {
+    public var requestID: String?
+    public var eventID: String?
+    public var channel: String?
+    public var user: String?
+
+    public init(requestID: String? = nil, eventID: String? = nil, channel: String? = nil, user: String? = nil) {
+        self.requestID = requestID
+        self.eventID = eventID
+        self.channel = channel
+        self.user = user
+    }
+
+    /// `{"request_id", "event_id", "channel", "user"}`, absent fields omitted.
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [:]
+        if let requestID { o["request_id"] = .string(requestID) }
+        if let eventID { o["event_id"] = .string(eventID) }
+        if let channel { o["channel"] = .string(channel) }
+        if let user { o["user"] = .string(user) }
+        return .object(o)
+    }
+
+    /// Parses ``json``; nil when `value` is not an object. Members that are not strings are ignored.
+    public init?(json value: JSONValue) {
+        guard let o = value.objectValue else { return nil }
+        self.init(requestID: o["request_id"]?.stringValue, eventID: o["event_id"]?.stringValue,
+                  channel: o["channel"]?.stringValue, user: o["user"]?.stringValue)
     }
 }
 

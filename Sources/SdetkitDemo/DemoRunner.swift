@@ -2,6 +2,7 @@ import SdetkitAudit
 import SdetkitCore
 import SdetkitEngine
 import SdetkitGit
+import SdetkitRuntime
 import SdetkitTemplates
 
 /// One step of a scenario, prepared and not yet recorded.
@@ -37,7 +38,7 @@ public struct DemoResult: Sendable {
 /// dashboard in four formats, exports the history and writes a summary. Every step is a recorded run under
 /// the same policy engine; every file goes through it.
 public enum DemoRunner {
-    public static let reportExplanation = "demo reports: dashboard (json, md, html, csv), history export, summary"
+    public static let reportExplanation = Replayer.demoReportExplanation
 
     public static func outputDir(_ scenario: DemoScenario) -> String { "\(StateLayout.relWorkdir)/demo/\(scenario.id)" }
 

@@ -77,8 +77,10 @@ public final class Workspace: Sendable {
 
     /// What a run's actions see. A `confined` run is one prepared alongside others (``OrderedRuns``): its
     /// policy decisions are logged when it is committed, and nothing it does may need approval.
-    public func context(dryRun: Bool, outputDir: String?, confined: Bool = false) -> ActionContext {
-        ActionContext(layout: layout, policy: confined ? policy.deferringDecisions() : policy, config: config, dryRun: dryRun,
+    /// `approval`: the run's own approval (``PolicyEngine/forRun(approval:)``); nil uses the workspace's.
+    public func context(dryRun: Bool, outputDir: String?, confined: Bool = false, approval: ApprovalMode? = nil) -> ActionContext {
+        let runPolicy = confined ? policy.deferringDecisions() : (approval.map { policy.forRun(approval: $0) } ?? policy)
+        return ActionContext(layout: layout, policy: runPolicy, config: config, dryRun: dryRun,
                       clock: clock, outputDir: outputDir, registry: registry, workTree: workTree, directorySyncs: directorySyncs,
                       store: store)
     }
@@ -101,18 +103,20 @@ public final class Workspace: Sendable {
     // MARK: - agent run
 
     /// Plans `task`, enforces budgets, executes under policy, and records the run (unless `dryRun`).
-    public func run(task: String, dryRun: Bool) async throws -> RunResult {
+    /// `approval` and `origin` belong to this run only (nil approval: the workspace's).
+    public func run(task: String, dryRun: Bool, approval: ApprovalMode? = nil, origin: RunOrigin? = nil) async throws -> RunResult {
         let plan = try Planner.plan(task, registry: registry)
         return try await execute(kind: "agent.run", task: task, planner: plan.rule, explanation: plan.explanation,
-                                 actions: plan.actions, outputDir: nil, dryRun: dryRun)
+                                 actions: plan.actions, outputDir: nil, dryRun: dryRun, approval: approval, origin: origin)
     }
 
     /// Executes `actions` in order as ONE recorded run: budgets, policy, manager/worker/reviewer steps,
     /// artifacts, provider notes. Used by `agent run`, the audit command and the demo.
     public func execute(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
-                        outputDir: String?, dryRun: Bool = false) async throws -> RunResult {
+                        outputDir: String?, dryRun: Bool = false, approval: ApprovalMode? = nil,
+                        origin: RunOrigin? = nil) async throws -> RunResult {
         let prepared = await prepare(kind: kind, task: task, planner: planner, explanation: explanation, actions: actions,
-                                     outputDir: outputDir, dryRun: dryRun)
+                                     outputDir: outputDir, dryRun: dryRun, approval: approval, origin: origin)
         if dryRun {
             try syncPendingWrites()  // a dry run records nothing, but its decisions are logged
             return RunResult(record: prepared.record, entry: nil, observation: nil)
@@ -126,13 +130,16 @@ public final class Workspace: Sendable {
         let started: Double
         let notes: [String]
         let policy: PolicyEngine
+        /// Who asked for the run; goes into its observed metadata when it is committed.
+        public let origin: RunOrigin?
 
-        /// A run prepared by other code (a template run): `context` is the one its actions ran with.
-        public init(record: RunRecord, startedMillis: Double, notes: [String], context: ActionContext) {
+        /// A run prepared by other code (a template run, an audit): `context` is the one its actions ran with.
+        public init(record: RunRecord, startedMillis: Double, notes: [String], context: ActionContext, origin: RunOrigin? = nil) {
             self.record = record
             self.started = startedMillis
             self.notes = notes
             self.policy = context.policy
+            self.origin = origin
         }
     }
 
@@ -144,25 +151,21 @@ public final class Workspace: Sendable {
     /// Records a prepared run: its held policy decisions (a confined run's) go to the audit log first.
     public func commit(_ p: PreparedRun) throws -> RunResult {
         try p.policy.releaseHeldDecisions()
-        return try commit(p.record, startedMillis: p.started, notes: p.notes)
+        return try commit(p.record, startedMillis: p.started, notes: p.notes, origin: p.origin)
     }
 
     /// Executes `actions` and builds the record; ``commit(_:)`` records it. `confined`: see
     /// ``context(dryRun:outputDir:confined:)``.
     public func prepare(kind: String, task: String, planner: String, explanation: String, actions: [PlannedAction],
-                        outputDir: String?, dryRun: Bool = false, confined: Bool = false) async -> PreparedRun {
+                        outputDir: String?, dryRun: Bool = false, confined: Bool = false, approval: ApprovalMode? = nil,
+                        origin: RunOrigin? = nil) async -> PreparedRun {
         let started = RunClock.monotonicMillis()
         workTree.prefetch()  // the status the record needs is taken while the actions run
         var steps = [PlanStep(role: "manager", detail: "rule '\(planner)': \(explanation); \(actions.count) action(s)")]
         var outcomes: [ActionOutcome] = []
         var artifacts: [Artifact] = []
-        let ctx = context(dryRun: dryRun, outputDir: outputDir, confined: confined)
-        let budgets = config.budgets
-        let stepsNeeded = actions.count + 2
-        if actions.count > budgets.maxActions || stepsNeeded > budgets.maxSteps {
-            let why = actions.count > budgets.maxActions
-                ? "plan has \(actions.count) actions but budgets.max_actions is \(budgets.maxActions)"
-                : "plan needs \(stepsNeeded) steps but budgets.max_steps is \(budgets.maxSteps)"
+        let ctx = context(dryRun: dryRun, outputDir: outputDir, confined: confined, approval: approval)
+        if let why = budgetExceeded(actions: actions.count) {
             for p in actions {
                 outcomes.append(ActionOutcome(action: p.action, params: registry.action(named: p.action)?.recordedParams(p.params) ?? p.params,
                                               ok: false, denied: false, reason: "not run: \(why)"))
@@ -182,7 +185,16 @@ public final class Workspace: Sendable {
                                configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
                                artifacts: artifacts)
         let notes = dryRun ? [] : await ProviderNotes.collect(for: record, config: config)
-        return PreparedRun(record: record, startedMillis: started, notes: notes, context: ctx)
+        return PreparedRun(record: record, startedMillis: started, notes: notes, context: ctx, origin: origin)
+    }
+
+    /// Why a plan of `count` actions may not run under the configured budgets (`max_actions`, and `max_steps`
+    /// counting the manager and reviewer steps), or nil when it may. Every kind of run checks it.
+    public func budgetExceeded(actions count: Int) -> String? {
+        let budgets = config.budgets
+        if count > budgets.maxActions { return "plan has \(count) actions but budgets.max_actions is \(budgets.maxActions)" }
+        if count + 2 > budgets.maxSteps { return "plan needs \(count + 2) steps but budgets.max_steps is \(budgets.maxSteps)" }
+        return nil
     }
 
     /// Whether every action is known and ``ActionIsolation/confined`` with these params.
@@ -220,10 +232,10 @@ public final class Workspace: Sendable {
     }
 
     /// Appends a finished run to the history: object, ledger entry, index.
-    public func commit(_ record: RunRecord, startedMillis: Double, notes: [String] = []) throws -> RunResult {
+    public func commit(_ record: RunRecord, startedMillis: Double, notes: [String] = [], origin: RunOrigin? = nil) throws -> RunResult {
         let duration = clock.isReproducible ? 0 : Int((RunClock.monotonicMillis() - startedMillis).rounded())
         let observation = RunObservation(capturedAt: clock.nowRFC3339(), durationMs: max(0, duration), tool: ToolInfo.versionString,
-                                         host: host, notes: notes)
+                                         host: host, notes: notes, origin: origin)
         try syncPendingWrites()
         let entry = try store.append(record: record, observation: observation)
         return RunResult(record: record, entry: entry, observation: observation)
@@ -256,6 +268,10 @@ public struct RunResult: Sendable {
                 "host": .optional(obs.host), "notes": .array(obs.notes.map { .string($0) }),
                 "chain": entry.map { .string($0.chain) } ?? .null,
             ]
+            if let origin = obs.origin, case .object(var observed) = o["observed"] {
+                observed["origin"] = origin.json
+                o["observed"] = .object(observed)
+            }
         }
         return .object(o)
     }

@@ -31,6 +31,11 @@ public final class PolicyEngine: Sendable {
     /// Set on an engine made by ``deferringDecisions()``: the engine whose log its held lines go to.
     let parent: PolicyEngine?
     let held: HeldDecisions?
+    /// Set on an engine made by ``forRun(approval:)``: the engine whose audit log (and sync state) it shares.
+    let base: PolicyEngine?
+
+    /// The engine that owns the audit log's state (unsynced lines): the one every derived engine was made from.
+    var logOwner: PolicyEngine { parent ?? base ?? self }
 
     /// - Parameters:
     ///   - repoRoot: absolute path of the repository work tree (resolved through `realpath` again here).
@@ -64,12 +69,13 @@ public final class PolicyEngine: Sendable {
         }
         parent = nil
         held = nil
+        base = nil
     }
 
     private init(deferringFor base: PolicyEngine) {
         repoRoot = base.repoRoot
         settings = base.settings
-        approval = base.approval
+        approval = .nonInteractive
         auditLogPath = base.auditLogPath
         clock = base.clock
         rootComponents = base.rootComponents
@@ -78,13 +84,34 @@ public final class PolicyEngine: Sendable {
         auditRelative = base.auditRelative
         parent = base
         held = HeldDecisions()
+        self.base = nil
     }
+
+    private init(runOf root: PolicyEngine, approval: ApprovalMode) {
+        repoRoot = root.repoRoot
+        settings = root.settings
+        self.approval = approval
+        auditLogPath = root.auditLogPath
+        clock = root.clock
+        rootComponents = root.rootComponents
+        givenRootComponents = root.givenRootComponents
+        auditLog = root.auditLog
+        auditRelative = root.auditRelative
+        parent = nil
+        held = nil
+        base = root
+    }
+
+    /// The same policy for one run, with that run's approval: what the run's requester granted (or the prompt
+    /// that asks them) and its own cache of prompt answers. Nothing decided for one run is seen by another;
+    /// decisions go to the same audit log and are synced by the engine this one was made from.
+    public func forRun(approval: ApprovalMode) -> PolicyEngine { PolicyEngine(runOf: logOwner, approval: approval) }
 
     /// The same policy for one run prepared alongside others (see docs/security-model.md): decisions are
     /// made now, from the file system as it is, but their audit-log lines are held until
     /// ``releaseHeldDecisions()``, so runs prepared at the same time log in the order they are recorded. Such
     /// an engine never asks for approval: whatever needs it is refused.
-    public func deferringDecisions() -> PolicyEngine { PolicyEngine(deferringFor: parent ?? self) }
+    public func deferringDecisions() -> PolicyEngine { PolicyEngine(deferringFor: logOwner) }
 
     /// Appends the lines held by a ``deferringDecisions()`` engine to the audit log, in decision order (a
     /// no-op for any other engine); they are synced with the rest by ``syncAuditLog()`` on the engine it was
@@ -139,10 +166,11 @@ public final class PolicyEngine: Sendable {
     }
 
     /// Whether audit-log lines have been written since the last ``syncAuditLog()`` without being synced.
-    public var hasUnsyncedAuditLines: Bool { unsynced.load(ordering: .acquiring) }
+    public var hasUnsyncedAuditLines: Bool { logOwner.unsynced.load(ordering: .acquiring) }
 
     /// Syncs the audit-log lines written since the last sync (a no-op when there are none).
     public func syncAuditLog() throws(PolicyError) {
+        if logOwner !== self { return try logOwner.syncAuditLog() }
         guard let log = auditLog, unsynced.exchange(false, ordering: .acquiringAndReleasing) else { return }
         if let failure = log.sync() {
             unsynced.store(true, ordering: .releasing)
@@ -325,7 +353,7 @@ public final class PolicyEngine: Sendable {
             // Not reached (nothing is approved here), but a durable line must never overtake held ones.
             do { try releaseHeldDecisions() } catch { return error.message }
         }
-        return (parent ?? self).appendNow([entry], durable: durable)
+        return logOwner.appendNow([entry], durable: durable)
     }
 
     func appendNow(_ entries: [JSONValue], durable: Bool) -> String? {

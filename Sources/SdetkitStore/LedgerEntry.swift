@@ -14,6 +14,8 @@ public struct LedgerEntry: Sendable, Hashable {
     public var tool: String
     public var host: String?
     public var notes: [String]
+    /// Who caused the run (optional; entries written before it existed have none).
+    public var origin: RunOrigin?
     public var prev: String
     public var chain: String
 
@@ -25,6 +27,7 @@ public struct LedgerEntry: Sendable, Hashable {
         self.tool = observation.tool
         self.host = observation.host
         self.notes = observation.notes
+        self.origin = observation.origin
         self.prev = prev
         self.chain = ""
         self.chain = computedChain
@@ -38,6 +41,7 @@ public struct LedgerEntry: Sendable, Hashable {
         ]
         if let host { o["host"] = .string(host) }
         if !notes.isEmpty { o["notes"] = .array(notes.map { .string($0) }) }
+        if let origin { o["origin"] = origin.json }
         return .object(o)
     }
 
@@ -53,7 +57,7 @@ public struct LedgerEntry: Sendable, Hashable {
     public var line: [UInt8] { CanonicalJSON.encode(json) }
 
     public var observation: RunObservation {
-        RunObservation(capturedAt: capturedAt, durationMs: durationMs, tool: tool, host: host, notes: notes)
+        RunObservation(capturedAt: capturedAt, durationMs: durationMs, tool: tool, host: host, notes: notes, origin: origin)
     }
 
     /// Parses a ledger line. Returns nil when a required field is missing or of the wrong type.
@@ -68,6 +72,12 @@ public struct LedgerEntry: Sendable, Hashable {
         self.tool = json["tool"]?.stringValue ?? ""
         self.host = json["host"]?.stringValue
         self.notes = (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let o = json["origin"] {
+            guard let origin = RunOrigin(json: o) else { return nil }
+            self.origin = origin
+        } else {
+            self.origin = nil
+        }
         self.prev = prev
         self.chain = chain
     }

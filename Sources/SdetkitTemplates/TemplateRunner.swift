@@ -1,5 +1,6 @@
 import SdetkitCore
 import SdetkitEngine
+import SdetkitPolicy
 
 /// A finished template run: the recorded run, the template's outputs and where its files went.
 public struct TemplateRunResult: Sendable {
@@ -38,8 +39,9 @@ public enum TemplateRunner {
 
     /// `inputs` must be resolved (``TemplateInputs/resolve(_:sets:)``).
     public static func run(_ template: Template, inputs: [String: JSONValue], outputDir: String? = nil,
+                           approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
                            in ws: Workspace) async throws -> TemplateRunResult {
-        let prepared = try await prepare(template, inputs: inputs, outputDir: outputDir, in: ws)
+        let prepared = try await prepare(template, inputs: inputs, outputDir: outputDir, approval: approval, origin: origin, in: ws)
         return try finish(prepared, in: ws)
     }
 
@@ -53,11 +55,12 @@ public enum TemplateRunner {
 
     /// Runs the steps and builds the record; ``finish(_:in:)`` commits it.
     public static func prepare(_ template: Template, inputs: [String: JSONValue], outputDir: String? = nil,
-                               confined: Bool = false, in ws: Workspace) async throws -> Prepared {
+                               confined: Bool = false, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
+                               in ws: Workspace) async throws -> Prepared {
         let started = RunClock.monotonicMillis()
         ws.workTree.prefetch()  // the status the record needs is taken while the steps run
         let outDir = try normalizeOutputDir(outputDir ?? defaultOutputDir(for: template.id), repoRoot: ws.layout.repoRoot)
-        let context = ws.context(dryRun: false, outputDir: outDir, confined: confined)
+        let context = ws.context(dryRun: false, outputDir: outDir, confined: confined, approval: approval)
         var scope = InterpolationScope(inputs: inputs, outputDir: outDir)
         var outcomes: [ActionOutcome] = []
         var artifacts: [Artifact] = []
@@ -98,7 +101,8 @@ public enum TemplateRunner {
                                artifacts: dedupe(artifacts))
         let notes = await ProviderNotes.collect(for: record, config: ws.config)
         return Prepared(template: template,
-                        run: Workspace.PreparedRun(record: record, startedMillis: started, notes: notes, context: context),
+                        run: Workspace.PreparedRun(record: record, startedMillis: started, notes: notes, context: context,
+                                                       origin: origin),
                         scope: scope, outDir: outDir)
     }
 

@@ -1,8 +1,9 @@
 import ArgumentParser
 import SdetkitAudit
 import SdetkitCore
+import SdetkitRuntime
 
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Audit the repository: governance files, secrets (redacted), large/binary files, conflict markers, CI risks.",
@@ -29,7 +30,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let ws = try CLI.workspace()
         var base: (fingerprints: Set<String>, sha256: String)?
         if let baseline {
@@ -37,7 +38,7 @@ struct AuditCommand: ParsableCommand {
             base = (try Baseline.load(path: path), Digest.sha256Hex(try FileSystem.readBytes(path)))
         }
         let options = AuditRun.Options(profile: profile, changedSince: changedSince, baseline: base, failOn: failOn)
-        let (report, result) = try AuditRun.perform(options, in: ws)
+        let (report, result) = try await RunCoordinator.shared(for: ws).runAudit(options, approval: .nonInteractive, origin: nil)
         guard let report else {
             // The audit itself could not run (e.g. an unknown ref); the failed run is recorded.
             throw SdetkitError(result.record.actions.first?.reason ?? "audit failed", exit: .usage)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SdetkitCore
 import SdetkitDemo
+import SdetkitRuntime
 import SdetkitEngine
 
 struct DemoCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SdetkitCore
 import SdetkitDemo
+import SdetkitRuntime
 import SdetkitEngine
 import SdetkitStore
 
@@ -96,8 +97,11 @@ struct HistoryCommand: AsyncParsableCommand {
             let ws = try CLI.workspace(approve: approve)
             let original = try ws.store.resolve(ref)
             let record = try ws.store.record(hash: original.hash)
-            let replayed = try await Replayer.replay(record, in: ws)
-            try ws.syncPendingWrites()  // a replayed template's run-record.json
+            let replayed = try await RunCoordinator.shared(for: ws).exclusively {
+                let r = try await Replayer.replay(record, in: ws)
+                try ws.syncPendingWrites()  // a replayed template's run-record.json
+                return r
+            }
             let differences = RecordDiff.paths(record.json, replayed.record.json)
             let same = replayed.hash == original.hash
             if output.json {

@@ -40,7 +40,10 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = try CLI.workspace(approve: approve)
-        let result = try await ws.run(task: task, dryRun: dryRun)
+        let approval = CLI.approvalMode(approve: approve)
+        let result = dryRun
+            ? try await ws.run(task: task, dryRun: true, approval: approval)
+            : try await RunCoordinator.shared(for: ws).perform(.task(task), approval: approval, origin: nil)
         if output.json {
             Output.json(result.json)
         } else {
@@ -55,7 +58,7 @@ struct ActionsCommand: ParsableCommand {
     @OptionGroup var output: JSONFlag
 
     func run() throws {
-        let registry = SdetkitDemo.Toolkit.registry()
+        let registry = SdetkitRuntime.Toolkit.registry()
         if output.json {
             return Output.json(.array(registry.all.map { ["name": .string($0.name), "summary": .string($0.summary)] }))
         }
@@ -63,7 +66,7 @@ struct ActionsCommand: ParsableCommand {
     }
 }
 
-import SdetkitDemo
+import SdetkitRuntime
 
 enum RunRendering {
     static func human(_ result: RunResult) {

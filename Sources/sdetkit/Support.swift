@@ -4,6 +4,7 @@ import Glibc
 #endif
 import SdetkitCore
 import SdetkitDemo
+import SdetkitRuntime
 import SdetkitEngine
 import SdetkitPolicy
 

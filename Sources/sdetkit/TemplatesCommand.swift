@@ -1,6 +1,7 @@
 import ArgumentParser
 import SdetkitCore
 import SdetkitDemo
+import SdetkitRuntime
 import SdetkitEngine
 import SdetkitTemplates
 
@@ -117,8 +118,9 @@ struct TemplatesCommand: AsyncParsableCommand {
         func run() async throws {
             let ws = try CLI.workspace(approve: approve)
             let found = try TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry).find(id)
-            let result = try await TemplateRunner.run(found.template, sets: assignments, outputDir: outputDir, in: ws)
-            try ws.syncPendingWrites()  // run-record.json
+            let inputs = try TemplateInputs.resolve(found.template, sets: assignments)
+            let result = try await RunCoordinator.shared(for: ws).runTemplate(found.template, inputs: inputs, outputDir: outputDir,
+                                                                              approval: CLI.approvalMode(approve: approve), origin: nil)
             if let p = result.recordFileProblem { Output.warning(p) }
             if output.json { Output.json(result.json) } else { TemplatesCLI.render(result) }
             if result.status != .ok { throw RunExit.failed }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import SdetkitRuntime
 import SdetkitCore
 import SdetkitEngine
 @testable import SdetkitDemo

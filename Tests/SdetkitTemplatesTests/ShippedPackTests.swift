@@ -1,4 +1,5 @@
 import XCTest
+import SdetkitRuntime
 import SdetkitCore
 import SdetkitDemo
 import SdetkitEngine

@@ -1,6 +1,7 @@
 import SdetkitAudit
 import SdetkitCore
 import SdetkitEngine
+import SdetkitPolicy
 import SdetkitReports
 import SdetkitTemplates
 
@@ -15,7 +16,12 @@ public enum Toolkit {
 
 /// Re-runs a recorded run the way it was produced: a task, a template with its inputs, or an audit.
 public enum Replayer {
-    public static func replay(_ record: RunRecord, in ws: Workspace) async throws -> RunResult {
+    /// What the demo's report run explains its plan with (its replay must say the same to match).
+    public static let demoReportExplanation = "demo reports: dashboard (json, md, html, csv), history export, summary"
+
+    /// `approval` and `origin` belong to the replayed run only (nil approval: the workspace's).
+    public static func replay(_ record: RunRecord, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
+                              in ws: Workspace) async throws -> RunResult {
         switch record.kind {
         case "template.run":
             guard let id = record.templateID else { throw SdetkitError("recorded template run has no template id") }
@@ -25,7 +31,7 @@ public enum Replayer {
             }
             let inputs = record.template?["inputs"]?.objectValue ?? [:]
             return try await TemplateRunner.run(found.template, inputs: inputs, outputDir: record.template?["output_dir"]?.stringValue,
-                                                in: ws).run
+                                                approval: approval, origin: origin, in: ws).run
         case "audit":
             let p = record.actions.first?.params ?? [:]
             if p["baseline_sha256"] != nil {
@@ -33,15 +39,16 @@ public enum Replayer {
             }
             let options = AuditRun.Options(profile: p["profile"]?.stringValue ?? "default", changedSince: p["changed_since"]?.stringValue,
                                            baseline: nil, failOn: p["fail_on"]?.stringValue)
-            return try AuditRun.perform(options, in: ws).1
+            return try await AuditRun.perform(options, approval: approval, origin: origin, in: ws).1
         case "demo":
             // A demo report run is a recorded list of actions: re-execute the same actions the same way.
             let actions = record.actions.map { PlannedAction(action: $0.action, params: $0.params) }
             return try await ws.execute(kind: record.kind, task: record.task, planner: record.planner,
-                                        explanation: DemoRunner.reportExplanation, actions: actions,
-                                        outputDir: record.artifacts.first.map { Path.dirname($0.path) })
+                                        explanation: demoReportExplanation, actions: actions,
+                                        outputDir: record.artifacts.first.map { Path.dirname($0.path) },
+                                        approval: approval, origin: origin)
         default:
-            return try await ws.run(task: record.task, dryRun: false)
+            return try await ws.run(task: record.task, dryRun: false, approval: approval, origin: origin)
         }
     }
 }
