@@ -83,9 +83,9 @@ final class RunCoordinatorTests: XCTestCase {
     func testAnApprovalIsNeverSeenByAnotherRun() async throws {
         let ws = try workspace(config: "version: 1\nsafety:\n  write_allowlist: [.sdetkit/agent/workdir, docs]\n")
         let coordinator = RunCoordinator.shared(for: ws)
-        let write = { (name: String) in RunRequest.task(#"action fs.write {"path":"docs/\#(name).md","content":"x"}"#) }
-        async let granted = coordinator.perform(write("a"), approval: .granted, origin: nil)
-        async let plain = coordinator.perform(write("b"), approval: .nonInteractive, origin: nil)
+        let (writeA, writeB) = (Self.write("a"), Self.write("b"))
+        async let granted = coordinator.perform(writeA, approval: .granted, origin: nil)
+        async let plain = coordinator.perform(writeB, approval: .nonInteractive, origin: nil)
         let (g, p) = try await (granted, plain)
         XCTAssertEqual(g.record.status, .ok)
         XCTAssertEqual(g.record.actions.first?.approval, .granted)
@@ -95,19 +95,23 @@ final class RunCoordinatorTests: XCTestCase {
         // Prompt answers are remembered for one run only: a second run is asked again.
         let asked = Mutex<[String]>([])
         let yes = ApprovalMode.prompt { q in asked.withLock { $0.append(q) }; return true }
-        _ = try await coordinator.perform(write("c"), approval: yes, origin: nil)
+        _ = try await coordinator.perform(Self.write("c"), approval: yes, origin: nil)
         let no = ApprovalMode.prompt { q in asked.withLock { $0.append("second: " + q) }; return false }
-        let refused = try await coordinator.perform(write("c"), approval: no, origin: nil)
+        let refused = try await coordinator.perform(Self.write("c"), approval: no, origin: nil)
         XCTAssertEqual(refused.record.status, .denied)
         XCTAssertEqual(asked.withLock { $0.count }, 2, "\(asked.withLock { $0 })")
         XCTAssertFalse(ws.policy.hasUnsyncedAuditLines, "each commit synced the run's decisions")
+    }
+
+    static func write(_ name: String) -> RunRequest {
+        .task(#"action fs.write {"path":"docs/\#(name).md","content":"x"}"#)
     }
 
     func testTheAuditRunHonoursBudgetsAndProviderNotes() async throws {
         let ws = try workspace(config: """
         version: 1
         budgets:
-          max_actions: 0
+          max_steps: 2
         provider:
           type: local
           endpoint: http://127.0.0.1:9/api/generate
@@ -116,8 +120,8 @@ final class RunCoordinatorTests: XCTestCase {
         let result = try await RunCoordinator.shared(for: ws).perform(.audit(profile: "default"), approval: .nonInteractive, origin: nil)
         XCTAssertEqual(result.record.kind, "audit")
         XCTAssertEqual(result.record.status, .failed)
-        XCTAssertEqual(result.record.actions.first?.reason, "not run: plan has 1 actions but budgets.max_actions is 0")
-        XCTAssertEqual(result.record.steps[1].detail, "nothing executed: plan has 1 actions but budgets.max_actions is 0")
+        XCTAssertEqual(result.record.actions.first?.reason, "not run: plan needs 3 steps but budgets.max_steps is 2")
+        XCTAssertEqual(result.record.steps[1].detail, "nothing executed: plan needs 3 steps but budgets.max_steps is 2")
         let notes = result.entry?.observation.notes ?? []
         XCTAssertTrue(notes.first?.hasPrefix("provider local unavailable") ?? false, "\(notes)")
     }
