@@ -71,8 +71,12 @@ public final class HistoryStore: Sendable {
         try Ledger.readLines(path: layout.ledgerPath).lines.compactMap { LedgerEntry(line: $0) }
     }
 
+    /// One entry by sequence number: a binary search over the ledger (a few reads), falling back to a scan only
+    /// when that does not find it (a ledger whose order was changed; `verify` reports it).
     public func ledgerEntry(seq: Int) throws -> LedgerEntry? {
-        try ledgerEntries().first { $0.seq == seq }
+        var read = 0
+        if let found = try Ledger.entry(seq: seq, path: layout.ledgerPath, bytesRead: &read) { return found }
+        return try ledgerEntries().first { $0.seq == seq }
     }
 
     // MARK: - Index

@@ -98,3 +98,61 @@ struct Ledger {
         return (lines, offset + end)
     }
 }
+
+extension Ledger {
+    /// The entry with sequence number `seq`, found by binary search over byte offsets (sequence numbers
+    /// increase by one per line), reading a few kilobytes instead of the whole ledger. Nil when the search
+    /// does not land on it (no such entry, or a ledger whose order was tampered with: callers then scan).
+    /// `bytesRead` counts what was read, for tests.
+    static func entry(seq: Int, path: String, bytesRead: inout Int) throws -> LedgerEntry? {
+        guard FileSystem.exists(path) else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SdetkitError.io("cannot stat", path: path, errno: errno) }
+        var low = 0
+        var high = Int(st.st_size)
+        // Invariant: the line starting at or after `low` and before `high` may be the one.
+        for _ in 0..<64 where low < high {
+            let mid = (low + high) / 2
+            guard let (line, start, end) = try lineAtOrAfter(mid, fd: fd, limit: high, bytesRead: &bytesRead) else {
+                high = mid
+                continue
+            }
+            guard let entry = LedgerEntry(line: line[...]) else { return nil }
+            if entry.seq == seq { return entry }
+            if entry.seq < seq { low = end } else { high = start }
+        }
+        return nil
+    }
+
+    /// The first complete line starting at or after `offset` (the line containing `offset` is skipped unless it
+    /// starts there), with its start and end (after the newline); nil when none starts before `limit`.
+    private static func lineAtOrAfter(_ offset: Int, fd: Int32, limit: Int, bytesRead: inout Int) throws -> ([UInt8], Int, Int)? {
+        var start = offset
+        if offset > 0 {
+            // Find the newline ending the line that contains offset - 1.
+            guard let nl = try find(newlineFrom: offset - 1, fd: fd, bytesRead: &bytesRead) else { return nil }
+            start = nl + 1
+        }
+        guard start < limit, let nl = try find(newlineFrom: start, fd: fd, bytesRead: &bytesRead) else { return nil }
+        var line = [UInt8](repeating: 0, count: nl - start)
+        let n = line.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(start)) }
+        guard n == line.count else { return nil }
+        bytesRead += n
+        return (line, start, nl + 1)
+    }
+
+    private static func find(newlineFrom offset: Int, fd: Int32, bytesRead: inout Int) throws -> Int? {
+        var pos = offset
+        var chunk = [UInt8](repeating: 0, count: 1024)  // ledger lines are a few hundred bytes
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(pos)) }
+            if n <= 0 { return nil }
+            bytesRead += n
+            if let i = chunk[0..<n].firstIndex(of: 0x0A) { return pos + i }
+            pos += n
+        }
+    }
+}

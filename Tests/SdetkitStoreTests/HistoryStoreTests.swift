@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import XCTest
 @testable import SdetkitCore
 @testable import SdetkitStore
@@ -195,5 +196,34 @@ final class HistoryStoreTests: XCTestCase {
         var json: [UInt8] = []
         try store.export(format: .json) { json += $0 }
         XCTAssertEqual(try JSONParser.parse(bytes: json).arrayValue?.count, 2)
+    }
+}
+
+extension HistoryStoreTests {
+    func testLedgerLookupBySeqReadsOnlyAFewBlocksOfALargeLedger() throws {
+        let dir = "/tmp/sdetkit-seq-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = HistoryStore(layout: StateLayout(repoRoot: dir))
+        let record = RunRecord(kind: "agent.run", task: "t", planner: "none", steps: [], actions: [], status: .ok,
+                               configDigest: "d", repo: RepoState(head: nil, branch: nil, dirty: false), provider: "none")
+        let runs = (0..<20_000).map { i in
+            (record, RunObservation(capturedAt: "2024-01-01T00:00:00Z", durationMs: i, tool: "sdetkit test", host: nil,
+                                    origin: i % 3 == 0 ? RunOrigin(requestID: "r\(i)") : nil))
+        }
+        try store.appendBatch(runs)
+        let size = Int(FileSystem.fileSize(store.layout.ledgerPath) ?? 0)
+        XCTAssertGreaterThan(size, 4_000_000)
+        for seq in [1, 2, 9_999, 13_333, 19_999, 20_000] {
+            var read = 0
+            let entry = try Ledger.entry(seq: seq, path: store.layout.ledgerPath, bytesRead: &read)
+            XCTAssertEqual(entry?.seq, seq)
+            XCTAssertEqual(entry?.durationMs, seq - 1)
+            XCTAssertLessThan(read, 100_000, "seq \(seq): read \(read) of \(size) bytes")
+            XCTAssertEqual(try store.ledgerEntry(seq: seq), entry)
+        }
+        var read = 0
+        XCTAssertNil(try Ledger.entry(seq: 20_001, path: store.layout.ledgerPath, bytesRead: &read))
+        XCTAssertNil(try store.ledgerEntry(seq: 20_001))
+        XCTAssertNil(try store.ledgerEntry(seq: 0))
     }
 }
