@@ -43,8 +43,10 @@ public final class HistoryStore: Sendable {
             FileSystem.syncDirectory(layout.objectsDir)
         }
         try FileSystem.createAtomically(bytes, at: objectPath(hash))
-        let entry = try ledger.append { seq, prev in LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev) }
-        try? withIndex(known: [hash: record]) { _ in }
+        let (entry, start, end) = try ledger.appendLocated { seq, prev in
+            LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev)
+        }
+        try? indexAppended(entry, record: record, start: start, end: end)
         autoPack(from: entry.seq, to: entry.seq)
         return entry
     }
@@ -88,6 +90,31 @@ public final class HistoryStore: Sendable {
             let db = conn!
             try catchUp(db, known: known)
             return try body(db)
+        }
+    }
+
+    /// Indexes an entry this store just appended from memory (its record and entry are at hand) when the index
+    /// had consumed the ledger exactly up to it; otherwise catches up from the ledger as any reader would.
+    func indexAppended(_ entry: LedgerEntry, record: RunRecord, start: Int, end: Int) throws {
+        try connection.withLock { conn in
+            if conn == nil { conn = try openIndex() }
+            let db = conn!
+            let direct = try db.transaction { () throws -> Bool in
+                let m = try meta(db)
+                let entries = Int(m["entries"] ?? "0") ?? 0
+                guard Int(m["ledger_offset"] ?? "") == start, (m["ledger_head"] ?? LedgerEntry.genesis) == entry.prev,
+                      entries == entry.seq - 1 else { return false }
+                try IndexSchema.Writer(db: db).insert(entry: entry, record: record)
+                // The same meta as a catch-up over this one entry (which links to the head by construction).
+                let witness = m["discontinuity"] ?? ""
+                let chainOK = (m["chain_ok"] ?? "1") == "1" && witness.isEmpty
+                let problem = m["first_problem"] ?? ""
+                try setMeta(db, ["ledger_offset": String(end), "ledger_head": entry.chain, "entries": String(entries + 1),
+                                 "chain_ok": chainOK ? "1" : "0", "first_problem": problem.isEmpty ? witness : problem,
+                                 "discontinuity": witness])
+                return true
+            }
+            if !direct { try catchUp(db, known: [entry.hash: record]) }
         }
     }
 

@@ -11,7 +11,10 @@ struct Ledger {
 
     /// Appends the entry built by `make(nextSeq, prevChain)` under the lock; returns it.
     /// A torn final line (a crash mid-append, never acknowledged) is cut off first.
-    func append(_ make: (Int, String) -> LedgerEntry) throws -> LedgerEntry {
+    func append(_ make: (Int, String) -> LedgerEntry) throws -> LedgerEntry { try appendLocated(make).entry }
+
+    /// ``append(_:)``, also returning where the line went: `start` is the ledger's length before it, `end` after.
+    func appendLocated(_ make: (Int, String) -> LedgerEntry) throws -> (entry: LedgerEntry, start: Int, end: Int) {
         let lock = try FileLock(path: lockPath)
         defer { withExtendedLifetime(lock) {} }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -43,7 +46,7 @@ struct Ledger {
             off += n
         }
         guard fdatasync(fd) == 0 else { throw SdetkitError.io("cannot sync", path: path, errno: errno) }
-        return entry
+        return (entry, validLength, validLength + bytes.count)
     }
 
     /// The last complete line (without newline) and the length of the file up to and including it.

@@ -126,6 +126,9 @@ public final class Statement {
         sqlite3_reset(stmt)
     }
 
+    /// Columns of the result rows.
+    public var columnCount: Int32 { sqlite3_column_count(stmt) }
+
     public func int(_ col: Int32) -> Int { Int(sqlite3_column_int64(stmt, col)) }
     public func double(_ col: Int32) -> Double { sqlite3_column_double(stmt, col) }
     public func isNull(_ col: Int32) -> Bool { sqlite3_column_type(stmt, col) == SQLITE_NULL }

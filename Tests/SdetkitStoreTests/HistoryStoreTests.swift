@@ -227,3 +227,57 @@ extension HistoryStoreTests {
         XCTAssertNil(try store.ledgerEntry(seq: 0))
     }
 }
+
+extension HistoryStoreTests {
+    /// Every row of the index's run tables, as text.
+    func indexRows(_ store: HistoryStore) throws -> [String] {
+        try store.withIndex { db in
+            var rows: [String] = []
+            for table in ["runs ORDER BY seq", "run_actions ORDER BY seq, idx", "meta WHERE key <> 'schema' ORDER BY key"] {
+                let s = try db.prepare("SELECT * FROM \(table)")
+                while try s.step() {
+                    let n = s.columnCount
+                    rows.append((0..<n).map { s.isNull($0) ? "NULL" : s.string($0) }.joined(separator: "|"))
+                }
+            }
+            return rows
+        }
+    }
+
+    func testTheIndexRowOfAnAppendedEntryEqualsWhatReindexProduces() throws {
+        let dir = "/tmp/sdetkit-append-index-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = HistoryStore(layout: StateLayout(repoRoot: dir))
+        for i in 0..<5 {
+            let action = ActionOutcome(action: i % 2 == 0 ? "fs.write" : "shell.run", params: ["i": .int(i)], ok: i != 3,
+                                       denied: i == 4, reason: "r\(i)", approval: i == 1 ? .granted : .notRequired)
+            let record = RunRecord(kind: "agent.run", task: "task \(i)", planner: "action", steps: [], actions: [action],
+                                   status: RunStatus.from([action]), configDigest: "d",
+                                   repo: RepoState(head: nil, branch: nil, dirty: false), provider: "none")
+            _ = try store.append(record: record, observation: RunObservation(
+                capturedAt: "2024-01-0\(i + 1)T00:00:00Z", durationMs: i * 10, tool: "sdetkit test", host: "h",
+                origin: RunOrigin(requestID: "r\(i)")))
+        }
+        let appended = try indexRows(store)
+        XCTAssertEqual(appended.filter { $0.hasPrefix("entries|") }, ["entries|5"])
+        try store.reindex()
+        XCTAssertEqual(try indexRows(store), appended)
+    }
+
+    func testAQueryWorksWhileAWriterHoldsTheWriteLock() throws {
+        let dir = "/tmp/sdetkit-wal-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = HistoryStore(layout: StateLayout(repoRoot: dir))
+        let record = RunRecord(kind: "agent.run", task: "t", planner: "none", steps: [], actions: [], status: .ok,
+                               configDigest: "d", repo: RepoState(head: nil, branch: nil, dirty: false), provider: "none")
+        try store.append(record: record, observation: RunObservation(capturedAt: "2024-01-01T00:00:00Z", durationMs: 0,
+                                                                     tool: "t", host: nil))
+        // Another connection (another process, or a rebuild) holds SQLite's write lock.
+        let writer = try SQLiteDatabase(path: store.layout.indexPath)
+        try writer.execute("BEGIN IMMEDIATE")
+        try writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('probe', 'x')")
+        XCTAssertEqual(try store.list(limit: 10).map(\.seq), [1], "WAL: readers are not blocked by the writer")
+        XCTAssertEqual(try store.count(), 1)
+        try writer.execute("ROLLBACK")
+    }
+}
