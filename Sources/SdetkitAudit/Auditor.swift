@@ -44,6 +44,9 @@ public enum Auditor {
     static let memo = Mutex<[String: PendingValue<ScanResult>]>([:])
     /// Memoized scans started by this process (for tests).
     static let scansStarted = Atomic<Int>(0)
+    /// How many scans ``memo`` keeps, and their keys oldest first.
+    static let memoLimit = 8
+    static let memoOrder = Mutex<[String]>([])
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
 
     static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile,
@@ -55,7 +58,11 @@ public enum Auditor {
         let (slot, claimed) = memo.withLock { slots -> (PendingValue<ScanResult>, Bool) in
             if let existing = slots[key] { return (existing, false) }
             let fresh = PendingValue<ScanResult>()
+            // Bounded for long-lived processes: the oldest kept scans go first (a scan in progress keeps its
+            // waiters' reference, so dropping its slot only means a later audit scans again).
+            if slots.count >= memoLimit { slots.removeValue(forKey: memoOrder.withLock { $0.removeFirst() }) }
             slots[key] = fresh
+            memoOrder.withLock { $0.append(key) }
             return (fresh, true)
         }
         let shared: ScanResult

@@ -15,7 +15,8 @@ public struct RepoAuditAction: AgentAction {
     public static var actions: [any AgentAction] { [RepoAuditAction()] }
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {
-        Self.execute(params, in: context).0
+        // Reads every tracked file and may wait for a scan in progress: on a dedicated thread.
+        await Blocking.run { Self.execute(params, in: context).0 }
     }
 
     /// Confined when it reads no baseline file and names its reports plainly (inside the output directory).
@@ -175,7 +176,8 @@ public enum AuditRun {
             outcome = ActionOutcome(action: "repo.audit", params: options.params, ok: false, denied: false, reason: "not run: \(why)")
             worker = "nothing executed: \(why)"
         } else {
-            let (result, r) = RepoAuditAction.execute(options.params, in: context, baseline: options.baseline?.fingerprints)
+            let (params, fingerprints) = (options.params, options.baseline?.fingerprints)
+            let (result, r) = await Blocking.run { RepoAuditAction.execute(params, in: context, baseline: fingerprints) }
             report = r
             outcome = result.outcome
             worker = "repo.audit: \(result.outcome.reason)"
@@ -185,7 +187,7 @@ public enum AuditRun {
                                steps: [PlanStep(role: "manager", detail: "audit with profile \(options.profile)"),
                                        PlanStep(role: "worker", detail: worker),
                                        PlanStep(role: "reviewer", detail: "status \(status.rawValue)")],
-                               actions: [outcome], status: status, configDigest: ws.config.digest, repo: ws.repoState(),
+                               actions: [outcome], status: status, configDigest: ws.config.digest, repo: await ws.workTree.currentSnapshot().repoState,
                                provider: ws.config.provider.type.rawValue)
         let notes = await ProviderNotes.collect(for: record, config: ws.config)
         return (report, Workspace.PreparedRun(record: record, startedMillis: started, notes: notes, context: context, origin: origin))

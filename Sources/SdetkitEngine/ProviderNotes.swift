@@ -13,7 +13,10 @@ public enum ProviderNotes {
         let prompt = "Summarise this sdetkit run in one sentence. Task: \(record.task). Status: \(record.status.rawValue). "
             + "Actions: " + record.actions.map { "\($0.action)=\($0.ok ? "ok" : ($0.denied ? "denied" : "failed"))" }.joined(separator: ", ")
         let body = CanonicalJSON.string(["model": .string(config.provider.model), "prompt": .string(prompt), "stream": false])
-        switch LocalHTTP.post(url: config.provider.endpoint, body: body, timeoutSeconds: config.provider.timeoutSeconds) {
+        let (url, timeout) = (config.provider.endpoint, config.provider.timeoutSeconds)
+        // connect/poll/recv block until the deadline: on a dedicated thread, never on the concurrency pool.
+        let answer = await Blocking.run { LocalHTTP.post(url: url, body: body, timeoutSeconds: timeout) }
+        switch answer {
         case .success(let text):
             guard let json = try? JSONParser.parse(text), let response = json["response"]?.stringValue else {
                 return ["provider local: unreadable response; fell back to none"]

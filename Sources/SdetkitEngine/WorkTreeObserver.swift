@@ -82,7 +82,7 @@ public final class WorkTreeObserver: Sendable {
     public func prefetch() {
         let (taking, isNew) = claim()
         guard isNew else { return }
-        DispatchQueue.global().async { [self] in taking.finish(takeThroughKeptHandle()) }
+        Blocking.start { [self] in taking.finish(takeThroughKeptHandle()) }
     }
 
     /// The current snapshot: the kept one while still valid (waiting for it if it is being taken), else a
@@ -91,6 +91,11 @@ public final class WorkTreeObserver: Sendable {
         let (taking, isNew) = claim()
         if isNew { taking.finish(takeThroughKeptHandle()) }
         return taking.wait()
+    }
+
+    /// ``snapshot()`` for async callers: a wait or a fresh status happens on a dedicated thread.
+    public func currentSnapshot() async -> RepoSnapshot {
+        await Blocking.run { [self] in snapshot() }
     }
 
     /// The kept snapshot when its key is current; else a new, unfinished one that the caller must take.

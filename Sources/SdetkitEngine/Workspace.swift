@@ -182,7 +182,7 @@ public final class Workspace: Sendable {
         let status = RunStatus.from(outcomes)
         steps.append(PlanStep(role: "reviewer", detail: Workspace.review(outcomes, status: status)))
         let record = RunRecord(kind: kind, task: task, planner: planner, steps: steps, actions: outcomes, status: status,
-                               configDigest: config.digest, repo: repoState(), provider: config.provider.type.rawValue,
+                               configDigest: config.digest, repo: await workTree.currentSnapshot().repoState, provider: config.provider.type.rawValue,
                                artifacts: artifacts)
         let notes = dryRun ? [] : await ProviderNotes.collect(for: record, config: config)
         return PreparedRun(record: record, startedMillis: started, notes: notes, context: ctx, origin: origin)

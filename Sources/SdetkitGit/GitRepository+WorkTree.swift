@@ -78,7 +78,13 @@ extension GitRepository {
             return kept.files
         }
         let files = try readTrackedFiles()
-        if let stamp { Self.trackedMemo.withLock { $0[stamp.path] = (stamp.stamp, files) } }
+        if let stamp {
+            Self.trackedMemo.withLock { memo in
+                // Bounded for long-lived processes serving many repositories: start over past 16.
+                if memo.count >= 16 && memo[stamp.path] == nil { memo.removeAll() }
+                memo[stamp.path] = (stamp.stamp, files)
+            }
+        }
         return files
     }
 

@@ -96,7 +96,7 @@ public enum TemplateRunner {
                                                  "digest": .string(template.digest), "inputs": .object(inputs),
                                                  "output_dir": .string(outDir)]
         let record = RunRecord(kind: "template.run", task: "template \(template.id)", planner: "template", steps: plan,
-                               actions: outcomes, status: status, configDigest: ws.config.digest, repo: ws.repoState(),
+                               actions: outcomes, status: status, configDigest: ws.config.digest, repo: await ws.workTree.currentSnapshot().repoState,
                                provider: ws.config.provider.type.rawValue, template: .object(templateJSON),
                                artifacts: dedupe(artifacts))
         let notes = await ProviderNotes.collect(for: record, config: ws.config)
