@@ -225,6 +225,10 @@ extension HistoryStoreTests {
         XCTAssertNil(try Ledger.entry(seq: 20_001, path: store.layout.ledgerPath, bytesRead: &read))
         XCTAssertNil(try store.ledgerEntry(seq: 20_001))
         XCTAssertNil(try store.ledgerEntry(seq: 0))
+        // Entries with and without an origin side by side verify (the fast chain scan skips the origin member).
+        let report = try store.verify()
+        XCTAssertTrue(report.ok, "\(report.problems.prefix(3))")
+        XCTAssertEqual(report.entries, 20_000)
     }
 }
 
