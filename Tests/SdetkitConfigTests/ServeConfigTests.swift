@@ -323,7 +323,7 @@ final class ServeConfigTests: XCTestCase {
         let bare = ConfigRenderer.render(.defaults, commented: false)
         XCTAssertTrue(bare.hasSuffix("""
         serve:
-          host: 127.0.0.1
+          host: "127.0.0.1"
           port: 8787
           workers: 2
           body_limit_bytes: 65536
