@@ -89,21 +89,32 @@ public struct AgentConfig: Sendable, Hashable {
     public var provider: Provider
     public var safety: Safety
     public var slo: SLO
+    /// Settings of `sdetkit agent serve` (see docs/serve.md). Not part of ``digest``.
+    public var serve: Serve
 
     public init(budgets: Budgets = .defaults, provider: Provider = .defaults, safety: Safety = .defaults,
-                slo: SLO = .defaults) {
+                slo: SLO = .defaults, serve: Serve = .defaults) {
         self.budgets = budgets
         self.provider = provider
         self.safety = safety
         self.slo = slo
+        self.serve = serve
     }
 
     /// The configuration used when there is no config file.
     public static let defaults = AgentConfig()
 
-    /// The effective configuration as JSON, with the YAML (snake_case) key names.
+    /// The effective configuration as JSON, with the YAML (snake_case) key names (what `config show --json` prints).
     public var json: JSONValue {
-        .object([
+        var members = runJSONMembers
+        members["serve"] = serve.json
+        return .object(members)
+    }
+
+    /// Every section that can change what a run does, i.e. ``json`` without `serve`.
+    /// Its members are exactly the whole config of the versions before `serve` existed, so digests stay equal.
+    var runJSONMembers: [String: JSONValue] {
+        [
             "version": .int(Self.currentVersion),
             "budgets": .object([
                 "max_steps": .int(budgets.maxSteps),
@@ -125,11 +136,13 @@ public struct AgentConfig: Sendable, Hashable {
                 "success_rate": .number(slo.successRate),
                 "p95_duration_ms": .int(slo.p95DurationMs),
             ]),
-        ])
+        ]
     }
 
-    /// SHA-256 (hex) of the canonical JSON of ``json``: equal configs have equal digests.
-    public var digest: String { Digest.sha256Hex(CanonicalJSON.encode(json)) }
+    /// SHA-256 (hex) of the canonical JSON of ``json`` without its `serve` section: configs that run the same
+    /// have equal digests. It is recorded in every run record (`config_digest`), and server settings do not
+    /// change what a run does, so they are left out; a digest is the same as before `serve` existed.
+    public var digest: String { Digest.sha256Hex(CanonicalJSON.encode(.object(runJSONMembers))) }
 
     /// YAML text for this configuration; see ``ConfigRenderer/render(_:commented:)``.
     public static func render(_ config: AgentConfig, commented: Bool) -> String {

@@ -44,6 +44,7 @@ public enum ConfigLoader {
             case "budgets": config.budgets = try readBudgets(m, reader, ignored: &ignored)
             case "provider": config.provider = try readProvider(m, reader)
             case "safety": config.safety = try readSafety(m, reader)
+            case "serve": config.serve = try readServe(m, reader)
             default: config.slo = try readSLO(m, reader)
             }
         }
@@ -58,7 +59,7 @@ public enum ConfigLoader {
     }
 
     enum Keys {
-        static let top = ["version", "budgets", "provider", "safety", "slo"]
+        static let top = ["version", "budgets", "provider", "safety", "slo", "serve"]
         static let budgets = ["max_steps", "max_actions"]
         static let provider = ["type", "endpoint", "model", "timeout_seconds"]
         static let safety = ["write_allowlist", "shell_allowlist", "shell_timeout_seconds", "max_output_bytes"]

@@ -75,6 +75,13 @@ struct ConfigReader {
         return value
     }
 
+    /// An integer from `range.lowerBound` to `range.upperBound`.
+    func int(_ m: Member, in range: ClosedRange<Int>, requirement: String) throws(ConfigError) -> Int {
+        let value = try int(m, min: range.lowerBound, requirement: requirement)
+        guard value <= range.upperBound else { throw invalid(m, "must be \(requirement), got \(m.value.describedForMessage)") }
+        return value
+    }
+
     /// A finite number (integer or decimal) for which `valid` holds.
     func number(_ m: Member, requirement: String, valid: (Double) -> Bool) throws(ConfigError) -> Double {
         let value: Double

@@ -79,6 +79,9 @@ public enum ConfigRenderer {
         line(2, "success_rate: \(number(config.slo.successRate))")
         comment(2, "Target 95th-percentile run duration in milliseconds (integer > 0, default 3000).")
         line(2, "p95_duration_ms: \(config.slo.p95DurationMs)")
+        gap()
+
+        out += renderServe(config.serve, commented: commented)
         return out
     }
 
