@@ -7,8 +7,10 @@ extension SecretRule {
 
     /// A token rule: case-sensitive prefix keywords, redacted display, the default entropy floor.
     static func token(_ id: String, _ title: String, _ severity: Severity, keywords: [String], _ patterns: [String],
-                      minEntropy: Double = SecretRule.defaultMinEntropy, what: String, fix: String) -> SecretRule {
-        SecretRule(id, title, severity, label: title, keywords: keywords.map { ($0, true) }, patterns: patterns,
+                      minEntropy: Double = SecretRule.defaultMinEntropy, ignoreCase: Bool = false,
+                      what: String, fix: String) -> SecretRule {
+        // Lower-case keywords of assignment-style rules (ibm…api_key, okta…token) match in any case.
+        SecretRule(id, title, severity, label: title, keywords: keywords.map { ($0, !ignoreCase) }, patterns: patterns,
                    minEntropy: minEntropy, what: what, fix: fix)
     }
 
@@ -71,7 +73,7 @@ extension SecretRule {
               fix: "Generate a new key pair with age-keygen, re-encrypt the data to the new recipient, and keep the "
                 + "identity file out of the repository."),
         token("secrets.ibm-cloud-api-key", "IBM Cloud API key", .high, keywords: ["ibm"],
-              [#"(?i)ibm[A-Za-z0-9_.-]{0,20}?(?:api[_-]?key|apikey)["']?\s*[:=]{1,2}\s*["']?([A-Za-z0-9_-]{44})"# + rb],
+              [#"(?i)ibm[A-Za-z0-9_.-]{0,20}?(?:api[_-]?key|apikey)["']?\s*[:=]{1,2}\s*["']?([A-Za-z0-9_-]{44})"# + rb], ignoreCase: true,
               what: "An IBM Cloud API key (44 characters) assigned to an ibm…api_key name.",
               fix: "Delete the key in IBM Cloud IAM (API keys) and create a new one kept in a secret store."),
     ]

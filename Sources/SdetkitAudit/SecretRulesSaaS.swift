@@ -101,7 +101,7 @@ extension SecretRule {
               what: "A Mailchimp API key (32 hex + -us + data-centre number).",
               fix: "Disable the key in Mailchimp (Account › Extras › API keys) and create a new one."),
         token("secrets.okta-api-token", "Okta API token", .high, keywords: ["okta"],
-              [#"(?i)okta[A-Za-z0-9_.-]{0,20}?(?:token|key|secret)["']?\s*[:=]{1,2}\s*["']?(00[A-Za-z0-9_-]{40})"# + rb],
+              [#"(?i)okta[A-Za-z0-9_.-]{0,20}?(?:token|key|secret)["']?\s*[:=]{1,2}\s*["']?(00[A-Za-z0-9_-]{40})"# + rb], ignoreCase: true,
               what: "An Okta API token (00 + 40 characters) assigned to an okta…token name.",
               fix: "Revoke the token in the Okta admin console (Security › API › Tokens)."),
     ]
