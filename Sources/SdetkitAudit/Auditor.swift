@@ -24,8 +24,10 @@ public enum Auditor {
     public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil) -> AuditReport {
         let context = profile == .default ? defaultContext : enterpriseContext
         var findings = Governance.findings(files: input.files, profile: profile)
+        let ignore = AuditIgnore.load(input)
         let scope = input.files.filter { file in
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
+                && !ignore.excludes(file.path)
         }
         let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile,
                                                                  workTreeToken: workTreeToken)
@@ -207,6 +209,7 @@ public enum Auditor {
         }.map(\.element)
         var occurrences: [[UInt8]: Int] = [:]
         var out: [Finding] = []
+        let inTests = TestPaths.isTest(path)
         out.reserveCapacity(ordered.count)
         for r in ordered {
             let fingerprint: String
@@ -218,8 +221,12 @@ public enum Auditor {
             } else {
                 fingerprint = Fingerprint.file(ruleID: r.rule.id, path: path)
             }
-            out.append(Finding(ruleID: r.rule.id, severity: r.rule.severity, path: path, line: r.line,
-                               message: r.message, remediation: r.rule.remediation, fingerprint: fingerprint))
+            // Content findings (secrets, markers, workflow lines) in tests are kept but lowered; file-level and
+            // informational findings keep their severity.
+            let lowered = inTests && r.line != nil && r.rule.severity > .low
+            out.append(Finding(ruleID: r.rule.id, severity: lowered ? TestPaths.lowered(r.rule.severity) : r.rule.severity,
+                               path: path, line: r.line, message: r.message, remediation: r.rule.remediation,
+                               fingerprint: fingerprint, context: inTests && r.line != nil ? "test" : nil))
         }
         return out
     }

@@ -62,7 +62,8 @@ extension AuditReport {
             "message": ["text": .string(f.message)],
             "locations": [["physicalLocation": .object(physical)]],
             "partialFingerprints": [sarifFingerprintKey: .string(f.fingerprint)],
-            "properties": ["severity": .string(f.severity.rawValue)],
+            "properties": f.context.map { ["severity": .string(f.severity.rawValue), "context": .string($0)] }
+                ?? ["severity": .string(f.severity.rawValue)],
         ]
         if let ruleIndex { o["ruleIndex"] = .int(ruleIndex) }
         return .object(o)
