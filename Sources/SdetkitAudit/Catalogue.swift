@@ -11,7 +11,8 @@ public enum AuditCatalogue {
             if let rule = g.rule(for: profile) { out.append(rule) }
         }
         out += SecretRule.all.map(\.rule)
-        out += [largeFile, binaryFile, conflictMarker, prTargetCheckout, writeAllPermissions, unpinnedAction]
+        out += [largeFile, binaryFile, notScanned, archiveNotScanned, conflictMarker]
+        out += workflowRules
         return out
     }
 
