@@ -174,6 +174,7 @@ public enum Auditor {
         let binaryByExtension = FileKinds.binaryExtensions.contains(ext)
         let media = FileKinds.mediaExtensions.contains(ext)
         var raw: [RawFinding] = []
+        var later: Deferred = .nothing
         let found = reader.withContent(file.path, want: { size in
             if binaryByExtension || media { return 0 }
             return size > Int64(AuditCatalogue.contentScanLimit) ? AuditCatalogue.binaryProbe : Int(size)
@@ -186,6 +187,12 @@ public enum Auditor {
             if binaryByExtension {
                 raw.append(RawFinding(rule: AuditCatalogue.binaryFile, line: nil, normalised: nil,
                                       message: "Committed binary artifact (.\(ext) file)"))
+                if ext == "tar" {
+                    later = .tar
+                } else if FileKinds.compressedArchives.contains(ext) {
+                    raw.append(RawFinding(rule: AuditCatalogue.archiveNotScanned, line: nil, normalised: nil,
+                                          message: "Not scanned: compressed archive (.\(ext)); its members were not audited"))
+                }
                 return
             }
             if media { return }
@@ -194,13 +201,34 @@ public enum Auditor {
                                       message: "Committed binary file (NUL bytes in its first 8 KiB)"))
                 return
             }
-            guard size <= Int64(AuditCatalogue.contentScanLimit), Int64(bytes.count) == size else { return }
+            guard size <= Int64(AuditCatalogue.contentScanLimit), Int64(bytes.count) == size else {
+                if size > AuditCatalogue.streamScanLimit {
+                    raw.append(RawFinding(rule: AuditCatalogue.notScanned, line: nil, normalised: nil,
+                                          message: "Not scanned: \(mebibytes(size)) MiB text file exceeds the "
+                                            + "\(AuditCatalogue.streamScanLimit >> 20) MiB streaming cap"))
+                } else {
+                    later = .stream
+                }
+                return
+            }
             acc.bytes += bytes.count
             FileScanner.scanContent(path: file.path, bytes, context: context, into: &raw)
         }
-        guard found, !raw.isEmpty else { return }
+        guard found else { return }
+        switch later {
+        case .nothing: break
+        case .stream: acc.bytes += Streaming.scanLarge(file.path, reader: reader, context: context, into: &raw)
+        case .tar:
+            acc.bytes += Streaming.scanTar(file.path, reader: reader, context: context) { member, findings in
+                acc.findings += finalise(path: member, findings)
+            }
+        }
+        guard !raw.isEmpty else { return }
         acc.findings += finalise(path: file.path, raw)
     }
+
+    /// Work left for after the first read of a file.
+    enum Deferred { case nothing, stream, tar }
 
     /// Fingerprints for one file's findings; identical (rule, normalised line) pairs are numbered in line order.
     static func finalise(path: String, _ raw: [RawFinding]) -> [Finding] {

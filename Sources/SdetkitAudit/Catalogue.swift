@@ -31,6 +31,9 @@ public enum AuditCatalogue {
     public static let largeFileLimit: Int64 = 5 * 1024 * 1024
     /// Files above this size are not content-scanned (1 MiB).
     public static let contentScanLimit = 1024 * 1024
+    /// Text files above ``contentScanLimit`` are scanned by streaming up to this size (64 MiB); larger ones get
+    /// a `files.not-scanned` info finding.
+    public static let streamScanLimit: Int64 = 64 * 1024 * 1024
     /// NUL bytes are looked for in this many leading bytes.
     public static let binaryProbe = 8 * 1024
 

@@ -76,7 +76,7 @@ struct ScanContext: Sendable {
 /// Content rules for one file: secrets, merge-conflict markers and GitHub Actions workflow checks.
 enum FileScanner {
     static func scanContent(path: String, _ buf: UnsafeBufferPointer<UInt8>, context: ScanContext,
-                            into out: inout [RawFinding]) {
+                            into out: inout [RawFinding], workflows: Bool = true) {
         context.matcher.scanLines(buf) { start, rawEnd, lineNo, mask in
             if mask & ScanContext.allowBit != 0 { return }
             var end = rawEnd
@@ -114,7 +114,7 @@ enum FileScanner {
                 }
             }
         }
-        if Workflows.isWorkflow(path) {
+        if workflows && Workflows.isWorkflow(path) {
             Workflows.scan(buf, profile: context.profile, into: &out)
         }
     }
@@ -180,6 +180,12 @@ enum FileKinds {
         "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "tar", "zst", "whl", "egg", "iso", "img", "dmg", "pkg",
         "deb", "rpm", "apk", "ipa", "msi", "wasm", "pdb", "node", "ko", "bin", "jks", "keystore", "p12", "pfx",
         "nupkg", "gem", "crx", "xpi", "elf",
+    ]
+
+    /// Compressed archives: not unpacked, so they get a `files.archive-not-scanned` info finding.
+    static let compressedArchives: Set<String> = [
+        "zip", "gz", "tgz", "bz2", "xz", "7z", "rar", "zst", "jar", "war", "ear", "aar", "whl", "egg", "apk",
+        "ipa", "nupkg", "crx", "xpi", "gem", "deb", "rpm",
     ]
 
     /// Expected binary formats never reported as committed binaries: images, fonts, audio/video, documents.
