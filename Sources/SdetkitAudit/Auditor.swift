@@ -35,7 +35,14 @@ public enum Auditor {
         findings.sort(by: Finding.reportOrder)
         return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
                            filesScanned: filesScanned, bytesScanned: bytesScanned,
-                           rules: AuditCatalogue.rules(for: profile))
+                           rules: AuditCatalogue.rules(for: profile), repositoryAnchor: anchor(input.files))
+    }
+
+    /// The file repository-level SARIF results point at: a root README, else .gitignore, else the first path.
+    static func anchor(_ files: [AuditFile]) -> String? {
+        let plain = files.filter { !$0.isSubmodule }.map(\.path)
+        return plain.first { !$0.contains("/") && $0.lowercased().hasPrefix("readme") }
+            ?? plain.first { $0 == ".gitignore" } ?? plain.min()
     }
 
     /// Content-scan results of this process, by the scanned files' stat signature. Several audits in one

@@ -184,5 +184,4 @@ struct GovernanceCheck: Sendable {
                           .paths(exact: [], prefixes: [".github/pull_request_template/"]))),
     ]
 
-    static func expectedPath(forRule id: String) -> String? { all.first { $0.id == id }?.expected }
 }
