@@ -85,7 +85,7 @@ enum MoreSecretCases {
         let pem = "-----BEGIN " + "OPENSSH PRIVATE KEY-----\\n" + g(200, Gen.base64, 70) + "\\n-----END OPENSSH PRIVATE KEY-----"
         _ = pem
         c.append(SecretCase(rule: "secrets.putty-private-key",
-                            positive: "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\n"
+                            positive: "PuTTY-User-" + "Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\n"
                                 + g(64, Gen.base64, 71) + "\nPrivate-Lines: 1\n" + g(44, Gen.base64, 72) + "\n",
                             negative: "if line.hasPrefix(\"PuTTY-User-Key-File-\") { parse() }\n", secret: g(44, Gen.base64, 72)))
         c.append(SecretCase(rule: "secrets.kubernetes-secret",
