@@ -67,7 +67,8 @@ struct ScanContext: Sendable {
     /// Whether rule `i` may match on a line whose pre-filter mask is `mask`.
     func applies(_ i: Int, mask: UInt64, line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard mask & bitOf[i] != 0 else { return false }
-        if let b = secretRules[i].lineMustContain, !line.contains(b) { return false }
+        let needs = secretRules[i].lineMustContain
+        if !needs.isEmpty && !line.contains(where: { needs.contains($0) }) { return false }
         guard sharedBit[i] else { return true }
         return keywordBytes[i].contains { Bytes.contains(line, $0.bytes, ignoreCase: !$0.caseSensitive) }
     }

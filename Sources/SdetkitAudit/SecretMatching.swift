@@ -53,8 +53,8 @@ struct SecretRule: Sendable {
     /// Tried with the generic rule, only when no specific rule matched the line (a bearer header around a
     /// GitHub token is reported once, as the GitHub token).
     let fallback: Bool
-    /// A byte the line must contain before the regexes run (`@` for credentials in URLs).
-    let lineMustContain: UInt8?
+    /// Bytes of which the line must contain one before the regexes run (`@` or `;` for connection strings).
+    let lineMustContain: [UInt8]
 
     /// Default entropy floor for token rules: rejects `ghp_aaaa…`-style dummies.
     static let defaultMinEntropy = 2.5
@@ -62,7 +62,7 @@ struct SecretRule: Sendable {
     init(_ id: String, _ title: String, _ severity: Severity, label: String, keywords: [(String, Bool)],
          patterns: [String], display: Display = .redacted, minEntropy: Double? = SecretRule.defaultMinEntropy,
          secretGroup: Int = 1, fileMustContain: [String] = [], isGeneric: Bool = false, check: MatchCheck = .none,
-         fallback: Bool = false, lineMustContain: Character? = nil, what: String, fix: String) {
+         fallback: Bool = false, lineMustContain: [Character] = [], what: String, fix: String) {
         self.rule = AuditCatalogue.rule(id, title, severity, what, fix, security: true)
         self.label = label
         self.keywords = keywords
@@ -74,7 +74,7 @@ struct SecretRule: Sendable {
         self.isGeneric = isGeneric
         self.check = check
         self.fallback = fallback
-        self.lineMustContain = lineMustContain?.asciiValue
+        self.lineMustContain = lineMustContain.compactMap(\.asciiValue)
     }
 
     /// The message for the first acceptable match in `text`, or nil. `lineEnd` is the offset in `file` just past
@@ -120,8 +120,16 @@ struct SecretRule: Sendable {
                 case .none:
                     return "\(label)\(detail) found"
                 case .named:
-                    let name = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound
-                        ? String(ns.substring(with: m.range(at: 1)).prefix(40)) : "value"
+                    var name = "value"
+                    if m.numberOfRanges > 1, m.range(at: 1).location != NSNotFound {
+                        // The whole variable: extend the keyword match leftwards over name characters.
+                        var start = m.range(at: 1).location
+                        let end = m.range(at: 1).location + m.range(at: 1).length
+                        while start > 0 && end - start < 60, SecretFilters.isNameUnit(ns.character(at: start - 1)) {
+                            start -= 1
+                        }
+                        name = String(ns.substring(with: NSRange(location: start, length: end - start)).prefix(60))
+                    }
                     return "\(label) assigned to '\(name)': \(SecretFilters.redact(secret))"
                 }
             }
@@ -199,6 +207,12 @@ enum SecretFilters {
             if upper && lower { return false }
         }
         return true
+    }
+
+    /// A UTF-16 unit of a variable name: letter, digit, `_`, `-` or `.`.
+    static func isNameUnit(_ u: unichar) -> Bool {
+        (u >= 0x41 && u <= 0x5A) || (u >= 0x61 && u <= 0x7A) || (u >= 0x30 && u <= 0x39) || u == 0x5F || u == 0x2D
+            || u == 0x2E
     }
 
     static func hasDigitAndLetter(_ s: String) -> Bool {

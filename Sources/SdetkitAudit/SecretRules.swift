@@ -185,9 +185,9 @@ extension SecretRule {
             keywords: [("secret", false), ("token", false), ("password", false), ("passwd", false),
                        ("api_key", false), ("api-key", false), ("apikey", false), ("access_key", false),
                        ("accesskey", false), ("private_key", false), ("credential", false)],
-            patterns: [#"(?i)(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}?(?:secret|token|password|passwd|credentials?"#
-                + #"|api[_-]?key|access[_-]?key|private[_-]?key)[A-Za-z0-9_-]{0,30})["']?\s*[:=]{1,2}>?\s*(["'`]?)"#
-                + #"([A-Za-z0-9/+_=-]{16,}+)(?![(.\[])"#],
+            // The match starts at the keyword (fast); the message extends the name leftwards (DB_PASSWORD).
+            patterns: [#"(?i)((?:secret|token|password|passwd|credentials?|api[_-]?key|access[_-]?key|private[_-]?key)"#
+                + #"[A-Za-z0-9_-]{0,30})["']?\s*[:=]{1,2}>?\s*(["'`]?)([A-Za-z0-9/+_=-]{16,}+)(?![(.\[])"#],
             display: .named, minEntropy: 3.5, secretGroup: 3, isGeneric: true,
             what: "A value of 16+ characters with Shannon entropy ≥ 3.5 bits/char assigned to a name containing "
                 + "secret, token, password, passwd, credential(s), api_key, apikey, access_key or private_key. The "

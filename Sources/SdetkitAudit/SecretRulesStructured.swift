@@ -27,7 +27,7 @@ extension SecretRule {
                         + #"[^:@/\s"'<>{}$]{1,64}:([^@/\s"'<>{}$%]{4,128})@[A-Za-z0-9_-][A-Za-z0-9._-]*"#,
                        #"(?i)(?:server|data source|host|address)\s*=[^;]{1,200};.{0,300}?(?<![A-Za-z])"#
                         + #"(?:password|pwd)\s*=\s*([^;"'\s{}$<>]{4,128})"#],
-            minEntropy: 2.0, lineMustContain: nil,
+            minEntropy: 2.0, lineMustContain: ["@", ";"],
             what: "A password inside a database or service URL (postgres://user:pass@host, mongodb+srv://, "
                 + "redis://, amqp://, jdbc:mysql://, https://user:pass@…) or an ADO.NET/ODBC connection string "
                 + "(Server=…;Password=…). Placeholders (password, ${VAR}, <pass>, %s) are ignored.",
