@@ -94,6 +94,8 @@ struct SecretRule: Sendable {
                 }
                 if isGeneric {
                     if SecretFilters.isWordsWithSeparators(secret) { continue }
+                    // A file path (ansible_ssh_private_key_file: /tmp/id_rsa) names a secret, it is not one.
+                    if secret.hasPrefix("/") { continue }
                     let quoteRange = m.numberOfRanges > 2 ? m.range(at: 2) : NSRange(location: NSNotFound, length: 0)
                     let quoted = quoteRange.location != NSNotFound && quoteRange.length > 0
                     if !quoted && (!SecretFilters.hasDigitAndLetter(secret) || SecretFilters.isCodeIdentifier(secret)) {

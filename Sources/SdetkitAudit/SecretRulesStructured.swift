@@ -24,13 +24,14 @@ extension SecretRule {
             label: "Password in a connection string",
             keywords: [("://", true), ("password=", false), ("pwd=", false)],
             patterns: [#"(?i)(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]{1,20}(?::[a-z][a-z0-9+.-]{1,20})?://"#
-                        + #"[^:@/\s"'<>{}$]{1,64}:([^@/\s"'<>{}$%]{4,128})@[A-Za-z0-9_-][A-Za-z0-9._-]*"#,
+                        + #"[^:@/\s"'<>{}$]{1,64}:([^@/\s"'<>{}$%]{6,128})@[A-Za-z0-9_-][A-Za-z0-9._-]*"#,
                        #"(?i)(?:server|data source|host|address)\s*=[^;]{1,200};.{0,300}?(?<![A-Za-z])"#
-                        + #"(?:password|pwd)\s*=\s*([^;"'\s{}$<>]{4,128})"#],
-            minEntropy: 2.0, lineMustContain: ["@", ";"],
+                        + #"(?:password|pwd)\s*=\s*([^;"'\s{}$<>]{6,128})"#],
+            minEntropy: 2.5, lineMustContain: ["@", ";"],
             what: "A password inside a database or service URL (postgres://user:pass@host, mongodb+srv://, "
                 + "redis://, amqp://, jdbc:mysql://, https://user:pass@…) or an ADO.NET/ODBC connection string "
-                + "(Server=…;Password=…). Placeholders (password, ${VAR}, <pass>, %s) are ignored.",
+                + "(Server=…;Password=…): 6 or more characters with entropy ≥ 2.5 bits/char. Placeholders "
+                + "(password, ${VAR}, <pass>, %s) are ignored.",
             fix: "Take the password out of the URL, rotate it, and build the connection string at run time from "
                 + "an environment variable or a secret store."),
         SecretRule(
