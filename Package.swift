@@ -50,7 +50,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Repository audit rules, scoring, SARIF.
-        .target(name: "SdetkitAudit", dependencies: ["SdetkitCore", "SdetkitGit", "SdetkitEngine"]),
+        .target(name: "SdetkitAudit", dependencies: [
+            "SdetkitCore", "SdetkitGit", "SdetkitEngine", .product(name: "Yams", package: "Yams"),
+        ]),
         // Template pack: schema, interpolation, runner, pack/verify.
         .target(name: "SdetkitTemplates", dependencies: [
             "SdetkitCore", "SdetkitEngine", "SdetkitGit", .product(name: "Yams", package: "Yams"),

@@ -24,8 +24,10 @@ public enum Auditor {
     public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil) -> AuditReport {
         let context = profile == .default ? defaultContext : enterpriseContext
         var findings = Governance.findings(files: input.files, profile: profile)
+        let ignore = AuditIgnore.load(input)
         let scope = input.files.filter { file in
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
+                && !ignore.excludes(file.path)
         }
         let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile,
                                                                  workTreeToken: workTreeToken)
@@ -33,7 +35,14 @@ public enum Auditor {
         findings.sort(by: Finding.reportOrder)
         return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
                            filesScanned: filesScanned, bytesScanned: bytesScanned,
-                           rules: AuditCatalogue.rules(for: profile))
+                           rules: AuditCatalogue.rules(for: profile), repositoryAnchor: anchor(input.files))
+    }
+
+    /// The file repository-level SARIF results point at: a root README, else .gitignore, else the first path.
+    static func anchor(_ files: [AuditFile]) -> String? {
+        let plain = files.filter { !$0.isSubmodule }.map(\.path)
+        return plain.first { !$0.contains("/") && $0.lowercased().hasPrefix("readme") }
+            ?? plain.first { $0 == ".gitignore" } ?? plain.min()
     }
 
     /// Content-scan results of this process, by the scanned files' stat signature. Several audits in one
@@ -179,6 +188,7 @@ public enum Auditor {
         let binaryByExtension = FileKinds.binaryExtensions.contains(ext)
         let media = FileKinds.mediaExtensions.contains(ext)
         var raw: [RawFinding] = []
+        var later: Deferred = .nothing
         let found = reader.withContent(file.path, want: { size in
             if binaryByExtension || media { return 0 }
             return size > Int64(AuditCatalogue.contentScanLimit) ? AuditCatalogue.binaryProbe : Int(size)
@@ -191,6 +201,12 @@ public enum Auditor {
             if binaryByExtension {
                 raw.append(RawFinding(rule: AuditCatalogue.binaryFile, line: nil, normalised: nil,
                                       message: "Committed binary artifact (.\(ext) file)"))
+                if ext == "tar" {
+                    later = .tar
+                } else if FileKinds.compressedArchives.contains(ext) {
+                    raw.append(RawFinding(rule: AuditCatalogue.archiveNotScanned, line: nil, normalised: nil,
+                                          message: "Not scanned: compressed archive (.\(ext)); its members were not audited"))
+                }
                 return
             }
             if media { return }
@@ -199,13 +215,34 @@ public enum Auditor {
                                       message: "Committed binary file (NUL bytes in its first 8 KiB)"))
                 return
             }
-            guard size <= Int64(AuditCatalogue.contentScanLimit), Int64(bytes.count) == size else { return }
+            guard size <= Int64(AuditCatalogue.contentScanLimit), Int64(bytes.count) == size else {
+                if size > AuditCatalogue.streamScanLimit {
+                    raw.append(RawFinding(rule: AuditCatalogue.notScanned, line: nil, normalised: nil,
+                                          message: "Not scanned: \(mebibytes(size)) MiB text file exceeds the "
+                                            + "\(AuditCatalogue.streamScanLimit >> 20) MiB streaming cap"))
+                } else {
+                    later = .stream
+                }
+                return
+            }
             acc.bytes += bytes.count
             FileScanner.scanContent(path: file.path, bytes, context: context, into: &raw)
         }
-        guard found, !raw.isEmpty else { return }
+        guard found else { return }
+        switch later {
+        case .nothing: break
+        case .stream: acc.bytes += Streaming.scanLarge(file.path, reader: reader, context: context, into: &raw)
+        case .tar:
+            acc.bytes += Streaming.scanTar(file.path, reader: reader, context: context) { member, findings in
+                acc.findings += finalise(path: member, findings)
+            }
+        }
+        guard !raw.isEmpty else { return }
         acc.findings += finalise(path: file.path, raw)
     }
+
+    /// Work left for after the first read of a file.
+    enum Deferred { case nothing, stream, tar }
 
     /// Fingerprints for one file's findings; identical (rule, normalised line) pairs are numbered in line order.
     static func finalise(path: String, _ raw: [RawFinding]) -> [Finding] {
@@ -214,6 +251,7 @@ public enum Auditor {
         }.map(\.element)
         var occurrences: [[UInt8]: Int] = [:]
         var out: [Finding] = []
+        let inTests = TestPaths.isTest(path)
         out.reserveCapacity(ordered.count)
         for r in ordered {
             let fingerprint: String
@@ -225,8 +263,12 @@ public enum Auditor {
             } else {
                 fingerprint = Fingerprint.file(ruleID: r.rule.id, path: path)
             }
-            out.append(Finding(ruleID: r.rule.id, severity: r.rule.severity, path: path, line: r.line,
-                               message: r.message, remediation: r.rule.remediation, fingerprint: fingerprint))
+            // Content findings (secrets, markers, workflow lines) in tests are kept but lowered; file-level and
+            // informational findings keep their severity.
+            let lowered = inTests && r.line != nil && r.rule.severity > .low
+            out.append(Finding(ruleID: r.rule.id, severity: lowered ? TestPaths.lowered(r.rule.severity) : r.rule.severity,
+                               path: path, line: r.line, message: r.message, remediation: r.rule.remediation,
+                               fingerprint: fingerprint, context: inTests && r.line != nil ? "test" : nil))
         }
         return out
     }

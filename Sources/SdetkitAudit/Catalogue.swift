@@ -11,7 +11,8 @@ public enum AuditCatalogue {
             if let rule = g.rule(for: profile) { out.append(rule) }
         }
         out += SecretRule.all.map(\.rule)
-        out += [largeFile, binaryFile, conflictMarker, prTargetCheckout, writeAllPermissions, unpinnedAction]
+        out += [largeFile, binaryFile, notScanned, archiveNotScanned, conflictMarker]
+        out += workflowRules
         return out
     }
 
@@ -30,6 +31,9 @@ public enum AuditCatalogue {
     public static let largeFileLimit: Int64 = 5 * 1024 * 1024
     /// Files above this size are not content-scanned (1 MiB).
     public static let contentScanLimit = 1024 * 1024
+    /// Text files above ``contentScanLimit`` are scanned by streaming up to this size (64 MiB); larger ones get
+    /// a `files.not-scanned` info finding.
+    public static let streamScanLimit: Int64 = 64 * 1024 * 1024
     /// NUL bytes are looked for in this many leading bytes.
     public static let binaryProbe = 8 * 1024
 
@@ -180,5 +184,4 @@ struct GovernanceCheck: Sendable {
                           .paths(exact: [], prefixes: [".github/pull_request_template/"]))),
     ]
 
-    static func expectedPath(forRule id: String) -> String? { all.first { $0.id == id }?.expected }
 }

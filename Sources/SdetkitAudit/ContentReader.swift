@@ -9,8 +9,8 @@ import Darwin
 final class ContentReader {
     let source: AuditContentSource
     let root: String
-    private let capacity: Int
-    private let buffer: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    let buffer: UnsafeMutablePointer<UInt8>
 
     init(source: AuditContentSource, root: String, capacity: Int) {
         self.source = source
@@ -62,6 +62,47 @@ final class ContentReader {
                 used += n
             }
             body(size, UnsafeBufferPointer(start: buffer, count: used))
+            return true
+        }
+    }
+
+    /// Calls `body(size, readAt)` for a regular file; `readAt(offset, destination, count)` returns the bytes
+    /// read (0 at the end, -1 on error). For streaming large files and reading tar members.
+    func withRandomAccess(_ path: String,
+                          _ body: (Int64, (Int64, UnsafeMutablePointer<UInt8>, Int) -> Int) -> Void) -> Bool {
+        guard Self.isSafe(path) else { return false }
+        switch source {
+        case .memory(let contents):
+            guard let bytes = contents[path] else { return false }
+            bytes.withUnsafeBufferPointer { all in
+                body(Int64(all.count)) { offset, dest, count in
+                    guard offset >= 0, offset < Int64(all.count) else { return 0 }
+                    let n = min(count, all.count - Int(offset))
+                    if n > 0, let base = all.baseAddress { dest.update(from: base + Int(offset), count: n) }
+                    return n
+                }
+            }
+            return true
+        case .workingTree:
+            let full = root.isEmpty ? path : (root.hasSuffix("/") ? root + path : root + "/" + path)
+            let fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+            body(Int64(st.st_size)) { offset, dest, count in
+                var used = 0
+                while used < count {
+                    let n = pread(fd, dest + used, count - used, off_t(offset) + off_t(used))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        return used > 0 ? used : -1
+                    }
+                    if n == 0 { break }
+                    used += n
+                }
+                return used
+            }
             return true
         }
     }

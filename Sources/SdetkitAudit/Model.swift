@@ -93,9 +93,13 @@ public struct Finding: Sendable, Hashable {
     public var remediation: String
     /// Stable identity across unrelated edits (docs/audit.md "Fingerprints").
     public var fingerprint: String
+    /// `"test"` for a content finding under a test, fixture or example path (its severity is lowered to at most
+    /// low); nil otherwise.
+    public var context: String?
 
     public init(ruleID: String, severity: Severity, path: String?, line: Int?, message: String,
-                remediation: String, fingerprint: String) {
+                remediation: String, fingerprint: String, context: String? = nil) {
+        self.context = context
         self.ruleID = ruleID
         self.severity = severity
         self.path = path
@@ -108,7 +112,7 @@ public struct Finding: Sendable, Hashable {
     /// `{"rule_id","severity","path","line","message","remediation","fingerprint"}`; a repository-level
     /// finding has `"path": "."` and `"line": null`.
     public var json: JSONValue {
-        [
+        var o: [String: JSONValue] = [
             "rule_id": .string(ruleID),
             "severity": .string(severity.rawValue),
             "path": .string(path ?? "."),
@@ -117,6 +121,8 @@ public struct Finding: Sendable, Hashable {
             "remediation": .string(remediation),
             "fingerprint": .string(fingerprint),
         ]
+        if let context { o["context"] = .string(context) }
+        return .object(o)
     }
 
     /// Deterministic report order: severity (most severe first), path, line, rule id, then message.

@@ -18,9 +18,13 @@ public struct AuditReport: Sendable {
     public var rules: [AuditRule]
     /// Findings left out because their fingerprint is in a baseline.
     public var suppressedByBaseline: Int
+    /// A tracked file repository-level findings point at in SARIF (code scanning needs a location that exists):
+    /// the README, else .gitignore, else the first tracked path. Not part of the JSON report.
+    public var repositoryAnchor: String?
 
     public init(profile: AuditProfile, score: Double, findings: [Finding], filesScanned: Int, bytesScanned: Int,
-                rules: [AuditRule], suppressedByBaseline: Int = 0) {
+                rules: [AuditRule], suppressedByBaseline: Int = 0, repositoryAnchor: String? = nil) {
+        self.repositoryAnchor = repositoryAnchor
         self.profile = profile
         self.score = score
         self.findings = findings

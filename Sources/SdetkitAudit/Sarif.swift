@@ -9,7 +9,14 @@ extension AuditReport {
     /// A SARIF 2.1.0 log for GitHub code scanning: one run, the profile's rules, one result per finding.
     /// Locations are repo-relative URIs under `%SRCROOT%`; repository-level findings point at the missing file's
     /// expected place without a region.
-    public func sarif() -> JSONValue {
+    /// GitHub code scanning accepts at most this many results per run.
+    public static let sarifResultLimit = 25_000
+
+    public func sarif() -> JSONValue { sarif(limit: Self.sarifResultLimit) }
+
+    /// The SARIF log with at most `limit` results: findings are in report order (most severe first), so the
+    /// most severe are kept, and a run-level notification says how many were left out.
+    func sarif(limit: Int) -> JSONValue {
         var indexOf: [String: Int] = [:]
         for (i, r) in rules.enumerated() where indexOf[r.id] == nil { indexOf[r.id] = i }
         let driver: JSONValue = [
@@ -19,14 +26,27 @@ extension AuditReport {
             "semanticVersion": .string(ToolInfo.version),
             "rules": .array(rules.map(Self.sarifRule)),
         ]
-        let run: JSONValue = [
+        let kept = findings.prefix(max(0, limit))
+        var run: [String: JSONValue] = [
             "tool": ["driver": driver],
-            "results": .array(findings.map { Self.sarifResult($0, ruleIndex: indexOf[$0.ruleID]) }),
+            "automationDetails": ["id": .string("sdetkit-audit/\(profile.rawValue)/")],
+            "results": .array(kept.map { sarifResult($0, ruleIndex: indexOf[$0.ruleID]) }),
         ]
+        let left = findings.count - kept.count
+        if left > 0 {
+            run["invocations"] = [[
+                "executionSuccessful": true,
+                "toolExecutionNotifications": [[
+                    "level": "warning",
+                    "message": ["text": .string("\(left) of \(findings.count) results left out: code scanning accepts "
+                        + "at most \(limit) per run; the most severe were kept (the JSON report has them all)")],
+                ]],
+            ]]
+        }
         return [
             "$schema": .string(Self.sarifSchemaURI),
             "version": "2.1.0",
-            "runs": [run],
+            "runs": [.object(run)],
         ]
     }
 
@@ -50,20 +70,30 @@ extension AuditReport {
         return .object(o)
     }
 
-    static func sarifResult(_ f: Finding, ruleIndex: Int?) -> JSONValue {
-        let uri = f.path ?? GovernanceCheck.expectedPath(forRule: f.ruleID) ?? "."
-        var physical: [String: JSONValue] = [
-            "artifactLocation": ["uri": .string(percentEncodePath(uri)), "uriBaseId": "%SRCROOT%"],
-        ]
-        if let line = f.line, line >= 1 { physical["region"] = ["startLine": .int(line)] }
+    /// One result. A repository-level finding points at ``repositoryAnchor`` (a file that exists, no region);
+    /// a tar member's finding at the tar file. Without an anchor (no tracked file) it has no location.
+    func sarifResult(_ f: Finding, ruleIndex: Int?) -> JSONValue {
+        var locations: [JSONValue] = []
+        if let uri = f.path.map({ String($0.split(separator: "!", maxSplits: 1).first ?? Substring($0)) })
+            ?? repositoryAnchor {
+            var physical: [String: JSONValue] = [
+                "artifactLocation": ["uri": .string(Self.percentEncodePath(uri)), "uriBaseId": "%SRCROOT%"],
+            ]
+            if let line = f.line, line >= 1, f.path?.contains("!") != true {
+                physical["region"] = ["startLine": .int(line)]
+            }
+            locations = [["physicalLocation": .object(physical)]]
+        }
         var o: [String: JSONValue] = [
             "ruleId": .string(f.ruleID),
             "level": .string(f.severity.sarifLevel),
-            "message": ["text": .string(f.message)],
-            "locations": [["physicalLocation": .object(physical)]],
-            "partialFingerprints": [sarifFingerprintKey: .string(f.fingerprint)],
-            "properties": ["severity": .string(f.severity.rawValue)],
+            "message": ["text": .string(f.path.flatMap { p in p.firstIndex(of: "!").map { "\(p[p.index(after: $0)...]): " } }
+                .map { $0 + f.message } ?? f.message)],
+            "partialFingerprints": [Self.sarifFingerprintKey: .string(f.fingerprint)],
+            "properties": f.context.map { ["severity": .string(f.severity.rawValue), "context": .string($0)] }
+                ?? ["severity": .string(f.severity.rawValue)],
         ]
+        if !locations.isEmpty { o["locations"] = .array(locations) }
         if let ruleIndex { o["ruleIndex"] = .int(ruleIndex) }
         return .object(o)
     }

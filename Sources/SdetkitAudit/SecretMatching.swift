@@ -48,13 +48,21 @@ struct SecretRule: Sendable {
     let fileMustContain: [[UInt8]]
     /// The catch-all assignment rule: skipped on a line where a specific rule already matched.
     let isGeneric: Bool
+    /// An extra check on the match's surroundings (a key body after a PEM header, a Secret manifest's data).
+    let check: MatchCheck
+    /// Tried with the generic rule, only when no specific rule matched the line (a bearer header around a
+    /// GitHub token is reported once, as the GitHub token).
+    let fallback: Bool
+    /// Bytes of which the line must contain one before the regexes run (`@` or `;` for connection strings).
+    let lineMustContain: [UInt8]
 
     /// Default entropy floor for token rules: rejects `ghp_aaaa…`-style dummies.
     static let defaultMinEntropy = 2.5
 
     init(_ id: String, _ title: String, _ severity: Severity, label: String, keywords: [(String, Bool)],
          patterns: [String], display: Display = .redacted, minEntropy: Double? = SecretRule.defaultMinEntropy,
-         secretGroup: Int = 1, fileMustContain: [String] = [], isGeneric: Bool = false, what: String, fix: String) {
+         secretGroup: Int = 1, fileMustContain: [String] = [], isGeneric: Bool = false, check: MatchCheck = .none,
+         fallback: Bool = false, lineMustContain: [Character] = [], what: String, fix: String) {
         self.rule = AuditCatalogue.rule(id, title, severity, what, fix, security: true)
         self.label = label
         self.keywords = keywords
@@ -64,10 +72,14 @@ struct SecretRule: Sendable {
         self.secretGroup = display == .header || display == .none ? 0 : secretGroup
         self.fileMustContain = fileMustContain.map { Array($0.utf8) }
         self.isGeneric = isGeneric
+        self.check = check
+        self.fallback = fallback
+        self.lineMustContain = lineMustContain.compactMap(\.asciiValue)
     }
 
-    /// The message for the first acceptable match in `text`, or nil.
-    func match(_ text: String, file: UnsafeBufferPointer<UInt8>) -> String? {
+    /// The message for the first acceptable match in `text`, or nil. `lineEnd` is the offset in `file` just past
+    /// the line `text` was taken from (checks that look at the following lines start there).
+    func match(_ text: String, file: UnsafeBufferPointer<UInt8>, lineEnd: Int = 0) -> String? {
         let ns = text as NSString
         let range = NSRange(location: 0, length: ns.length)
         for regex in regexes {
@@ -77,10 +89,13 @@ struct SecretRule: Sendable {
                 let secret = ns.substring(with: groupRange)
                 if display == .redacted || display == .named {
                     if SecretFilters.isPlaceholder(secret, generic: isGeneric) { continue }
+                    if KnownExamples.contains(secret) { continue }
                     if let floor = minEntropy, SecretFilters.entropy(secret) < floor { continue }
                 }
                 if isGeneric {
                     if SecretFilters.isWordsWithSeparators(secret) { continue }
+                    // A file path (ansible_ssh_private_key_file: /tmp/id_rsa) names a secret, it is not one.
+                    if secret.hasPrefix("/") { continue }
                     let quoteRange = m.numberOfRanges > 2 ? m.range(at: 2) : NSRange(location: NSNotFound, length: 0)
                     let quoted = quoteRange.location != NSNotFound && quoteRange.length > 0
                     if !quoted && (!SecretFilters.hasDigitAndLetter(secret) || SecretFilters.isCodeIdentifier(secret)) {
@@ -89,16 +104,34 @@ struct SecretRule: Sendable {
                 }
                 if !fileMustContain.isEmpty
                     && !fileMustContain.allSatisfy({ Bytes.contains(file, $0, ignoreCase: true) }) { continue }
+                var detail = ""
+                switch check {
+                case .none: break
+                case .keyBody:
+                    let after = ns.substring(from: m.range.location + m.range.length)
+                    guard MatchChecks.hasKeyBody(after: after, file: file, lineEnd: lineEnd) else { continue }
+                case .kubernetesSecretData:
+                    guard let n = MatchChecks.kubernetesSecretValues(file: file, lineEnd: lineEnd) else { continue }
+                    detail = " with \(n) data value(s)"
+                }
                 switch display {
                 case .redacted:
                     return "\(label) found: \(SecretFilters.redact(secret))"
                 case .header:
                     return "\(label) found: \(secret)"
                 case .none:
-                    return "\(label) found"
+                    return "\(label)\(detail) found"
                 case .named:
-                    let name = m.numberOfRanges > 1 && m.range(at: 1).location != NSNotFound
-                        ? String(ns.substring(with: m.range(at: 1)).prefix(40)) : "value"
+                    var name = "value"
+                    if m.numberOfRanges > 1, m.range(at: 1).location != NSNotFound {
+                        // The whole variable: extend the keyword match leftwards over name characters.
+                        var start = m.range(at: 1).location
+                        let end = m.range(at: 1).location + m.range(at: 1).length
+                        while start > 0 && end - start < 60, SecretFilters.isNameUnit(ns.character(at: start - 1)) {
+                            start -= 1
+                        }
+                        name = String(ns.substring(with: NSRange(location: start, length: end - start)).prefix(60))
+                    }
                     return "\(label) assigned to '\(name)': \(SecretFilters.redact(secret))"
                 }
             }
@@ -135,7 +168,8 @@ enum SecretFilters {
 
     static let placeholderMarkers = [
         "xxxx", "example", "changeme", "change_me", "change-me", "placeholder", "dummy", "redacted", "your_",
-        "your-", "yourtoken", "yourkey", "yoursecret", "yourpassword", "****", "${", "{{", "<",
+        "your-", "yourtoken", "yourkey", "yoursecret", "yourpassword", "****", "${", "{{", "<", "password", "passwd",
+        "%s", "%(",
     ]
 
     /// Weaker hints, used only by the generic assignment rule: a vendor-prefixed token (xoxb-, ghp_, AKIA…)
@@ -175,6 +209,12 @@ enum SecretFilters {
             if upper && lower { return false }
         }
         return true
+    }
+
+    /// A UTF-16 unit of a variable name: letter, digit, `_`, `-` or `.`.
+    static func isNameUnit(_ u: unichar) -> Bool {
+        (u >= 0x41 && u <= 0x5A) || (u >= 0x61 && u <= 0x7A) || (u >= 0x30 && u <= 0x39) || u == 0x5F || u == 0x2D
+            || u == 0x2E
     }
 
     static func hasDigitAndLetter(_ s: String) -> Bool {

@@ -1,14 +1,18 @@
 /// The secret-detection rules: keywords for the pre-filter, regexes, and filters against false positives.
 /// Each regex's capture group `secretGroup` (0 = whole match) is the secret; it is only ever shown redacted.
 extension SecretRule {
-    static let all: [SecretRule] = [
+    /// Every secret rule, in the order they are tried on a line.
+    static let all: [SecretRule] = core + cloud + ciAndRegistries + saas + ai + structured
+
+    static let core: [SecretRule] = [
         SecretRule(
             "secrets.private-key", "Private key block", .critical, label: "Private key block",
             keywords: [("PRIVATE KEY", true)],
             patterns: [#"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----"#],
-            display: .header, minEntropy: nil,
+            display: .header, minEntropy: nil, check: .keyBody,
             what: "A PEM/OpenSSH/PGP private key block (-----BEGIN … PRIVATE KEY-----, RSA, EC, DSA, OPENSSH, "
-                + "ENCRYPTED, PGP). The BEGIN line is reported.",
+                + "ENCRYPTED, PGP) with a key body: on the following lines, after JSON-escaped \\n, or on the same "
+                + "line (a one-line env var). A header without a body is not reported. The BEGIN line is reported.",
             fix: "Remove the key from the repository and its history, revoke it and issue a new one; "
                 + "load keys from a secret store or an untracked file at run time."),
         SecretRule(
@@ -68,14 +72,21 @@ extension SecretRule {
         SecretRule(
             "secrets.gitlab-token", "GitLab personal access token", .critical, label: "GitLab personal access token",
             keywords: [("glpat-", true)],
-            patterns: [#"(?<![A-Za-z0-9_-])(glpat-[A-Za-z0-9_-]{20,})"#],
+            patterns: [#"(?<![A-Za-z0-9_-])(glpat-[A-Za-z0-9_.-]{20,})"#],
             what: "A GitLab personal, project or group access token (glpat-…).",
             fix: "Revoke the token in GitLab (Access tokens) and use CI/CD variables or a secret store."),
         SecretRule(
             "secrets.slack-token", "Slack token", .high, label: "Slack token",
-            keywords: [("xoxb-", true), ("xoxp-", true), ("xoxa-", true), ("xoxr-", true), ("xoxs-", true)],
-            patterns: [#"(?<![A-Za-z0-9])(xox[bpars]-[0-9A-Za-z]{6,}-[0-9A-Za-z-]{6,})"#],
-            what: "A Slack bot, user, app or refresh token (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-).",
+            keywords: [("xoxb-", true), ("xoxp-", true), ("xoxa-", true), ("xoxr-", true), ("xoxs-", true),
+                       ("xoxe", true)],
+            patterns: [#"(?<![A-Za-z0-9])(xox[bp]-[0-9]{10,13}-[0-9]{10,13}(?:-[0-9]{10,13})?-[A-Za-z0-9]{24,34})"#
+                        + #"(?![A-Za-z0-9])"#,
+                       #"(?<![A-Za-z0-9])(xox[ars]-(?:[0-9]+-){1,3}[A-Za-z0-9]{24,64})(?![A-Za-z0-9])"#,
+                       #"(?<![A-Za-z0-9])(xoxe\.xox[bp]-[0-9]-[A-Za-z0-9]{160,170})"#,
+                       #"(?<![A-Za-z0-9.])(xoxe-[0-9]-[A-Za-z0-9]{140,150})"#],
+            what: "A Slack bot or user token (xoxb-/xoxp- + numeric team and user ids + 24–34 characters), a legacy "
+                + "workspace, refresh or session token (xoxa-, xoxr-, xoxs-) or a configuration token (xoxe.xoxp-, "
+                + "xoxe-). Short look-alikes such as xoxb-abcdef-abcdef are not tokens.",
             fix: "Revoke the token in the Slack app settings and reinstall the app to get a new one."),
         SecretRule(
             "secrets.slack-webhook", "Slack incoming webhook", .medium, label: "Slack webhook URL",
@@ -173,13 +184,15 @@ extension SecretRule {
             "secrets.generic-assignment", "Hard-coded secret", .medium, label: "Possible hard-coded secret",
             keywords: [("secret", false), ("token", false), ("password", false), ("passwd", false),
                        ("api_key", false), ("api-key", false), ("apikey", false), ("access_key", false),
-                       ("accesskey", false), ("private_key", false)],
-            patterns: [#"(?i)((?:secret|token|password|passwd|api[_-]?key|access[_-]?key|private[_-]?key)"#
+                       ("accesskey", false), ("private_key", false), ("credential", false)],
+            // The match starts at the keyword (fast); the message extends the name leftwards (DB_PASSWORD).
+            patterns: [#"(?i)((?:secret|token|password|passwd|credentials?|api[_-]?key|access[_-]?key|private[_-]?key)"#
                 + #"[A-Za-z0-9_-]{0,30})["']?\s*[:=]{1,2}>?\s*(["'`]?)([A-Za-z0-9/+_=-]{16,}+)(?![(.\[])"#],
             display: .named, minEntropy: 3.5, secretGroup: 3, isGeneric: true,
             what: "A value of 16+ characters with Shannon entropy ≥ 3.5 bits/char assigned to a name containing "
-                + "secret, token, password, passwd, api_key, apikey, access_key or private_key. Placeholders "
-                + "(xxxx, changeme, example, ${…}) are ignored; an unquoted value must contain a digit and a letter.",
+                + "secret, token, password, passwd, credential(s), api_key, apikey, access_key or private_key. The "
+                + "message names the whole variable (DB_PASSWORD, not PASSWORD). Placeholders (xxxx, changeme, "
+                + "example, ${…}) are ignored; an unquoted value must contain a digit and a letter.",
             fix: "Move the value to an environment variable or a secret store, rotate it, and reference it by name."),
     ]
 }

@@ -1,4 +1,4 @@
-/// GitHub Actions workflow checks (line-based; workflows are small YAML files).
+/// GitHub Actions workflow files: which files are workflows, and action pinning (WorkflowRules has the audits).
 enum Workflows {
     /// `.github/workflows/<name>.yml` or `.yaml` (direct children only, as GitHub reads them).
     static func isWorkflow(_ path: String) -> Bool {
@@ -12,63 +12,36 @@ enum Workflows {
     /// GitHub-owned action namespaces, exempt from the pinning rule in the default profile.
     static let firstPartyOwners: Set<String> = ["actions", "github"]
 
-    struct Line {
-        let number: Int
-        let raw: String
-        /// Key and value of a `key: value` line (list dash removed, comment and quotes stripped).
-        let key: String?
-        let value: String
-    }
-
+    /// Runs every workflow audit on one file. A file over ``WorkflowModel/maxBytes``, invalid YAML or one whose
+    /// aliases expand past ``WorkflowModel/maxNodes`` gets an info finding instead.
     static func scan(_ buf: UnsafeBufferPointer<UInt8>, profile: AuditProfile, into out: inout [RawFinding]) {
+        if buf.count > WorkflowModel.maxBytes {
+            out.append(RawFinding(rule: AuditCatalogue.workflowNotAnalysed, line: nil, normalised: nil,
+                                  message: "Workflow not analysed: \(buf.count) bytes (limit \(WorkflowModel.maxBytes))"))
+            return
+        }
         let text = String(decoding: buf, as: UTF8.self)
-        var lines: [Line] = []
-        var number = 0
-        for rawSub in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var raw = String(rawSub)
-            if raw.hasSuffix("\r") { raw.removeLast() }
-            let trimmed = raw.trimmingWhitespace()
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            if raw.contains(ScanContext.allowMarker) { continue }
-            var body = Substring(trimmed)
-            if body.hasPrefix("- ") { body = body.dropFirst(2) }
-            var key: String?
-            var value = String(body)
-            if let colon = body.firstIndex(of: ":"), !body[..<colon].contains(" ") || body[..<colon].hasPrefix("\"") {
-                key = unquote(String(body[..<colon]).trimmingWhitespace())
-                value = String(body[body.index(after: colon)...])
+        let model: WorkflowModel
+        do {
+            model = try WorkflowModel.parse(text)
+        } catch {
+            let why: String
+            switch error {
+            case .tooComplex: why = "YAML aliases expand past \(WorkflowModel.maxNodes) nodes"
+            case .invalid(let reason): why = "invalid YAML (\(reason.prefix(120)))"
             }
-            value = unquote(stripComment(value).trimmingWhitespace())
-            lines.append(Line(number: number, raw: raw, key: key, value: value))
+            out.append(RawFinding(rule: AuditCatalogue.workflowNotAnalysed, line: nil, normalised: nil,
+                                  message: "Workflow not analysed: \(why)"))
+            return
         }
-
-        let prTarget = lines.contains { $0.raw.contains("pull_request_target") }
-        let checkout = lines.contains { $0.raw.contains("actions/checkout") }
-        for line in lines {
-            let normalised = Fingerprint.normalise(line.raw)
-            if prTarget && checkout, let key = line.key, key == "ref" || key == "repository",
-               untrustedHeadReference(line.value, key: key) {
-                out.append(RawFinding(
-                    rule: AuditCatalogue.prTargetCheckout, line: line.number, normalised: normalised,
-                    message: "pull_request_target workflow checks out the pull request head (\(key): \(line.value))"))
-            }
-            if line.key == "permissions" && line.value == "write-all" {
-                out.append(RawFinding(
-                    rule: AuditCatalogue.writeAllPermissions, line: line.number, normalised: normalised,
-                    message: "Workflow grants 'permissions: write-all' to the GITHUB_TOKEN"))
-            }
-            if line.key == "uses", let message = unpinnedMessage(line.value, profile: profile) {
-                out.append(RawFinding(rule: AuditCatalogue.unpinnedAction, line: line.number,
-                                      normalised: normalised, message: message))
-            }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var seen: Set<String> = []
+        for (rule, line, message) in WorkflowRules.check(model, profile: profile) {
+            let raw = line >= 1 && line <= lines.count ? String(lines[line - 1]) : ""
+            if ScanContext.allowMarkers.contains(where: { raw.contains($0) }) { continue }
+            if !seen.insert("\(rule.id)\u{0}\(line)\u{0}\(message)").inserted { continue }
+            out.append(RawFinding(rule: rule, line: line, normalised: Fingerprint.normalise(raw), message: message))
         }
-    }
-
-    static func untrustedHeadReference(_ value: String, key: String) -> Bool {
-        let v = value.replacingSpaces()
-        if v.contains("github.event.pull_request.head.") || v.contains("github.head_ref") { return true }
-        return key == "ref" && v.contains("refs/pull/")
     }
 
     /// The message when `uses` names a remote action or image not pinned to an immutable reference.
@@ -90,27 +63,6 @@ enum Workflows {
     static func isHex40(_ s: Substring) -> Bool {
         s.utf8.count == 40 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66)
             || ($0 >= 0x41 && $0 <= 0x46) }
-    }
-
-    /// Drops a trailing ` # comment` (YAML needs whitespace before '#').
-    static func stripComment(_ s: String) -> String {
-        var previous: Character = " "
-        var inSingle = false, inDouble = false
-        for i in s.indices {
-            let c = s[i]
-            if c == "'" && !inDouble { inSingle.toggle() }
-            if c == "\"" && !inSingle { inDouble.toggle() }
-            if c == "#" && !inSingle && !inDouble && (previous == " " || previous == "\t") { return String(s[..<i]) }
-            previous = c
-        }
-        return s
-    }
-
-    static func unquote(_ s: String) -> String {
-        if s.count >= 2, let f = s.first, let l = s.last, (f == "\"" && l == "\"") || (f == "'" && l == "'") {
-            return String(s.dropFirst().dropLast())
-        }
-        return s
     }
 }
 

@@ -74,12 +74,15 @@ final class GovernanceTests: XCTestCase {
         XCTAssertEqual(governance(report), ["governance.missing-license"])
     }
 
-    func testSarifLocationOfMissingFileIsItsExpectedPlace() {
-        let report = audit([:], profile: .default, governance: false)
+    /// Code scanning needs a location that exists: a missing file's finding points at a tracked file (the
+    /// README here), never at the missing file; the message names the expected place.
+    func testSarifLocationOfMissingFileExists() {
+        let report = audit(["README.md": "# x\n"], profile: .default, governance: false)
         let results = report.sarif()["runs"]?.arrayValue?.first?["results"]?.arrayValue ?? []
         let license = results.first { $0["ruleId"]?.stringValue == "governance.missing-license" }
         let loc = license?["locations"]?.arrayValue?.first?["physicalLocation"]
-        XCTAssertEqual(loc?["artifactLocation"]?["uri"], "LICENSE")
+        XCTAssertEqual(loc?["artifactLocation"]?["uri"], "README.md")
         XCTAssertNil(loc?["region"])
+        XCTAssertTrue(license?["message"]?["text"]?.stringValue?.contains("expected LICENSE") ?? false)
     }
 }

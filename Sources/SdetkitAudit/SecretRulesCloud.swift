@@ -1,0 +1,138 @@
+/// Secret rules for cloud providers, infrastructure tools, CI/CD systems and package registries. Each regex
+/// follows the vendor's published token format (docs/audit.md lists the format next to each rule id).
+extension SecretRule {
+    /// Left and right boundaries of a token: not glued to other token characters.
+    static let lb = #"(?<![A-Za-z0-9_-])"#
+    static let rb = #"(?![A-Za-z0-9_-])"#
+
+    /// A token rule: case-sensitive prefix keywords, redacted display, the default entropy floor.
+    static func token(_ id: String, _ title: String, _ severity: Severity, keywords: [String], _ patterns: [String],
+                      minEntropy: Double = SecretRule.defaultMinEntropy, ignoreCase: Bool = false,
+                      what: String, fix: String) -> SecretRule {
+        // Lower-case keywords of assignment-style rules (ibm…api_key, okta…token) match in any case.
+        SecretRule(id, title, severity, label: title, keywords: keywords.map { ($0, !ignoreCase) }, patterns: patterns,
+                   minEntropy: minEntropy, what: what, fix: fix)
+    }
+
+    static let cloud: [SecretRule] = [
+        token("secrets.azure-ad-client-secret", "Azure AD client secret", .critical, keywords: ["Q~"],
+              [#"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"#],
+              what: "A Microsoft Entra ID (Azure AD) application client secret: 40 characters whose 4th is a digit "
+                + "followed by 'Q~'.",
+              fix: "Delete the secret under App registrations › Certificates & secrets, create a new one, and prefer "
+                + "certificates or workload identity federation."),
+        token("secrets.alibaba-access-key-id", "Alibaba Cloud AccessKey ID", .high, keywords: ["LTAI"],
+              [lb + #"(LTAI[A-Za-z0-9]{12,20})"# + rb],
+              what: "An Alibaba Cloud AccessKey ID (LTAI + 12–20 alphanumerics).",
+              fix: "Disable and delete the AccessKey in the RAM console and use RAM roles / STS tokens."),
+        token("secrets.tencent-secret-id", "Tencent Cloud SecretId", .high, keywords: ["AKID"],
+              [lb + #"(AKID[A-Za-z0-9]{32})"# + rb],
+              what: "A Tencent Cloud API SecretId (AKID + 32 alphanumerics).",
+              fix: "Disable the key in the CAM console (API Keys) and create a new one kept in a secret store."),
+        token("secrets.digitalocean-token", "DigitalOcean token", .critical,
+              keywords: ["dop_v1_", "doo_v1_", "dor_v1_"], [lb + #"(do[por]_v1_[a-f0-9]{64})"# + rb],
+              what: "A DigitalOcean personal access (dop_v1_), OAuth (doo_v1_) or refresh (dor_v1_) token + 64 hex.",
+              fix: "Delete the token in the DigitalOcean control panel (API › Tokens) and issue a scoped one."),
+        token("secrets.databricks-token", "Databricks access token", .high, keywords: ["dapi"],
+              [lb + #"(dapi[a-f0-9]{32}(?:-[0-9])?)"# + rb],
+              what: "A Databricks personal access token (dapi + 32 hex, optional -N suffix).",
+              fix: "Revoke the token in the Databricks workspace (User settings › Access tokens)."),
+        token("secrets.cloudflare-origin-ca-key", "Cloudflare Origin CA key", .high, keywords: ["v1.0-"],
+              [lb + #"(v1\.0-[a-f0-9]{24}-[a-f0-9]{146})"# + rb],
+              what: "A Cloudflare Origin CA key (v1.0- + 24 hex + '-' + 146 hex).",
+              fix: "Revoke the key in the Cloudflare dashboard (My Profile › API Tokens) and create a new one."),
+        token("secrets.supabase-token", "Supabase access token", .high, keywords: ["sbp_"],
+              [lb + #"(sbp_[a-f0-9]{40})"# + rb],
+              what: "A Supabase personal access token (sbp_ + 40 hex).",
+              fix: "Revoke the token in the Supabase dashboard (Account › Access Tokens)."),
+        token("secrets.flyio-token", "Fly.io token", .high, keywords: ["fo1_", "fm1", "fm2_"],
+              [lb + #"(fo1_[A-Za-z0-9_-]{43})"# + rb, #"(?<![A-Za-z0-9_-])(fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})"#],
+              what: "A Fly.io access token (fo1_ + 43 characters, or a macaroon fm1_/fm2_ + base64).",
+              fix: "Revoke the token with 'fly tokens revoke' or in the Fly.io dashboard."),
+        token("secrets.terraform-cloud-token", "Terraform Cloud / HCP token", .critical, keywords: [".atlasv1."],
+              [lb + #"([A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})"# + rb],
+              what: "A Terraform Cloud / Terraform Enterprise API token (14 characters, .atlasv1., 60–70 characters).",
+              fix: "Revoke the token in Terraform Cloud (User settings › Tokens) and use a team or OIDC token."),
+        token("secrets.vault-token", "HashiCorp Vault token", .critical, keywords: ["hvs.", "hvb.", "hvr."],
+              [lb + #"(hv[sr]\.[A-Za-z0-9_-]{90,120})"# + rb, lb + #"(hvb\.[A-Za-z0-9_-]{138,300})"# + rb],
+              what: "A HashiCorp Vault service (hvs.), recovery (hvr.) or batch (hvb.) token.",
+              fix: "Revoke the token ('vault token revoke') and have workloads authenticate with an auth method."),
+        token("secrets.doppler-token", "Doppler token", .high,
+              keywords: ["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."],
+              [lb + #"(dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})"# + rb],
+              what: "A Doppler personal (dp.pt.), service (dp.st.), service-account (dp.sa.), CLI (dp.ct.), SCIM or "
+                + "audit token + 40–44 alphanumerics.",
+              fix: "Revoke the token in the Doppler dashboard and issue a new service token."),
+        token("secrets.pulumi-token", "Pulumi access token", .high, keywords: ["pul-"],
+              [lb + #"(pul-[a-f0-9]{40})"# + rb],
+              what: "A Pulumi Cloud access token (pul- + 40 hex).",
+              fix: "Delete the token in Pulumi Cloud (Settings › Access Tokens)."),
+        token("secrets.age-secret-key", "age secret key", .critical, keywords: ["AGE-SECRET-KEY-1"],
+              [#"(AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})(?![A-Z0-9])"#],
+              what: "An age encryption secret key (AGE-SECRET-KEY-1 + 58 Bech32 characters).",
+              fix: "Generate a new key pair with age-keygen, re-encrypt the data to the new recipient, and keep the "
+                + "identity file out of the repository."),
+        token("secrets.ibm-cloud-api-key", "IBM Cloud API key", .high, keywords: ["ibm"],
+              [#"(?i)ibm[A-Za-z0-9_.-]{0,20}?(?:api[_-]?key|apikey)["']?\s*[:=]{1,2}\s*["']?([A-Za-z0-9_-]{44})"# + rb], ignoreCase: true,
+              what: "An IBM Cloud API key (44 characters) assigned to an ibm…api_key name.",
+              fix: "Delete the key in IBM Cloud IAM (API keys) and create a new one kept in a secret store."),
+    ]
+
+    static let ciAndRegistries: [SecretRule] = [
+        token("secrets.gitlab-runner-token", "GitLab runner token", .high, keywords: ["glrt-", "GR1348941"],
+              [lb + #"(glrt-(?:t[0-9]_)?[A-Za-z0-9_-]{20,})"#, lb + #"(GR1348941[A-Za-z0-9_-]{20})"# + rb],
+              what: "A GitLab runner authentication token (glrt-) or legacy runner registration token (GR1348941…).",
+              fix: "Reset the runner's token in GitLab (CI/CD › Runners) and re-register the runner."),
+        token("secrets.gitlab-deploy-token", "GitLab deploy token", .high, keywords: ["gldt-"],
+              [lb + #"(gldt-[A-Za-z0-9_-]{20,})"#],
+              what: "A GitLab deploy token (gldt- + 20 or more characters).",
+              fix: "Revoke the deploy token in GitLab (Settings › Repository › Deploy tokens)."),
+        token("secrets.gitlab-ci-token", "GitLab CI, feed or OAuth token", .high,
+              keywords: ["glptt-", "glcbt-", "glft-", "glsoat-", "glimt-", "glagent-", "gloas-", "glffct-"],
+              [lb + #"(glptt-[0-9a-f]{40})"# + rb,
+               lb + #"((?:glcbt|glft|glsoat|glimt|glagent|gloas|glffct)-[A-Za-z0-9_-]{20,})"#],
+              what: "A GitLab pipeline trigger (glptt-), CI job (glcbt-), feed (glft-), SCIM (glsoat-), incoming "
+                + "mail (glimt-), agent (glagent-), OAuth application (gloas-) or feature-flag (glffct-) token.",
+              fix: "Revoke or rotate the token in GitLab where it was created."),
+        token("secrets.circleci-token", "CircleCI token", .high, keywords: ["CCIPAT_", "CCIPRJ_"],
+              [lb + #"(CCIP(?:AT|RJ)_[A-Za-z0-9]{22}_[a-f0-9]{40})"# + rb],
+              what: "A CircleCI personal (CCIPAT_) or project (CCIPRJ_) API token.",
+              fix: "Delete the token in CircleCI (User settings or Project settings › API Permissions)."),
+        token("secrets.buildkite-token", "Buildkite API token", .high, keywords: ["bkua_"],
+              [lb + #"(bkua_[a-f0-9]{40})"# + rb],
+              what: "A Buildkite user API access token (bkua_ + 40 hex).",
+              fix: "Revoke the token in Buildkite (Personal Settings › API Access Tokens)."),
+        token("secrets.docker-hub-token", "Docker Hub access token", .high, keywords: ["dckr_pat_", "dckr_oat_"],
+              [lb + #"(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})"#],
+              what: "A Docker Hub personal (dckr_pat_) or organisation (dckr_oat_) access token.",
+              fix: "Delete the token in Docker Hub (Account settings › Personal access tokens)."),
+        token("secrets.rubygems-api-key", "RubyGems API key", .critical, keywords: ["rubygems_"],
+              [lb + #"(rubygems_[a-f0-9]{48})"# + rb],
+              what: "A RubyGems.org API key (rubygems_ + 48 hex); it can push gem versions.",
+              fix: "Delete the key on rubygems.org (Settings › API keys) and use trusted publishing."),
+        token("secrets.nuget-api-key", "NuGet API key", .critical, keywords: ["oy2"],
+              [#"(?<![A-Za-z0-9])(oy2[a-z0-9]{43})(?![A-Za-z0-9])"#],
+              what: "A nuget.org API key (oy2 + 43 lower-case alphanumerics); it can push packages.",
+              fix: "Delete or regenerate the key on nuget.org (API Keys) and use trusted publishing."),
+        token("secrets.crates-io-token", "crates.io API token", .critical, keywords: ["cio"],
+              [#"(?<![A-Za-z0-9])(cio[A-Za-z0-9]{32})(?![A-Za-z0-9])"#], minEntropy: 3.5,
+              what: "A crates.io API token (cio + 32 alphanumerics); it can publish crates.",
+              fix: "Revoke the token on crates.io (Account Settings › API Tokens) and use trusted publishing."),
+        token("secrets.jfrog-token", "JFrog / Artifactory token", .high, keywords: ["cmVmdGtuOjAxOj", "AKCp"],
+              [lb + #"(cmVmdGtuOjAxOj[A-Za-z0-9]{40,})"#, lb + #"(AKCp[A-Za-z0-9]{69})"# + rb],
+              what: "A JFrog Platform reference token (base64 of 'reftkn:01:') or an Artifactory API key (AKCp + 69).",
+              fix: "Revoke the token in the JFrog Platform (User Management › Access Tokens)."),
+        token("secrets.clojars-token", "Clojars deploy token", .high, keywords: ["CLOJARS_"],
+              [lb + #"(CLOJARS_[a-z0-9]{60})"# + rb],
+              what: "A Clojars deploy token (CLOJARS_ + 60 characters).",
+              fix: "Disable the token on clojars.org (Deploy Tokens)."),
+        SecretRule(
+            "secrets.npm-auth-token", "npm registry auth token", .high, label: "npm registry auth token",
+            keywords: [("_authToken", true), ("_auth=", true), ("_password=", true)],
+            patterns: [#"(?:_authToken|_auth|_password)\s*=\s*["']?(?!npm_)([A-Za-z0-9+/_=-]{20,})"#],
+            minEntropy: 3.0,
+            what: "A registry credential in an .npmrc (_authToken=, _auth=, _password=) that is not an npm_ token "
+                + "(those are reported by secrets.npm-token) — for example a GitHub Packages or Artifactory token.",
+            fix: "Replace the value with ${NPM_TOKEN} and provide the variable from CI secrets; revoke the token."),
+    ]
+}
