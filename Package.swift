@@ -14,6 +14,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // The server: Hummingbird 2 (without swift-configuration), its lifecycle, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries (Debian's libgit2-dev and libsqlite3-dev), linked statically from their
@@ -69,9 +75,21 @@ let package = Package(
         .target(name: "SdetkitDemo", dependencies: [
             "SdetkitCore", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore", "SdetkitRuntime",
         ]),
+        // `agent serve`: webhooks, Slack and Telegram simulation, run API, its SQLite store and run queue.
+        .target(name: "SdetkitServe", dependencies: [
+            "SdetkitCore", "SdetkitConfig", "SdetkitStore", "SdetkitEngine", "SdetkitReports", "SdetkitRuntime", "CSQLite",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "sdetkit", dependencies: [
             "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy", "SdetkitEngine",
-            "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitDemo", "SdetkitRuntime",
+            "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitDemo", "SdetkitRuntime", "SdetkitServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -89,6 +107,9 @@ let package = Package(
         .testTarget(name: "SdetkitReportsTests", dependencies: ["SdetkitReports"]),
         .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo", "SdetkitRuntime"]),
         .testTarget(name: "SdetkitRuntimeTests", dependencies: ["SdetkitRuntime"]),
+        .testTarget(name: "SdetkitServeTests", dependencies: [
+            "SdetkitServe", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Black-box tests of the built `sdetkit` binary (exit codes, processes racing on one history).
         .testTarget(name: "SdetkitCLITests", dependencies: ["SdetkitCore", "sdetkit"]),
     ]

@@ -5,28 +5,54 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
+/// Bounds for parsing input from outside (a server's request bodies): nesting depth and string length.
+public struct JSONLimits: Sendable, Hashable {
+    /// Most nested arrays/objects (the top-level value is depth 1).
+    public var maxDepth: Int
+    /// Most UTF-8 bytes of one string (member names included), as written (escapes counted as written).
+    public var maxStringBytes: Int
+
+    public init(maxDepth: Int, maxStringBytes: Int) {
+        self.maxDepth = maxDepth
+        self.maxStringBytes = maxStringBytes
+    }
+
+    /// What sdetkit's own files are parsed with.
+    public static let files = JSONLimits(maxDepth: 512, maxStringBytes: Int.max)
+}
+
 public enum JSONParser {
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(bytes: Array(text.utf8))
     }
 
-    public static func parse(bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    public static func parse(bytes: [UInt8], limits: JSONLimits = .files) throws(JSONParseError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buf) throws(JSONParseError) -> JSONValue in
-            var p = Parser(buf: buf)
-            p.skipWS()
-            let v = try p.value(depth: 0)
-            p.skipWS()
-            if p.i != buf.count { throw p.fail("unexpected trailing characters") }
-            return v
+            try parse(buffer: UnsafeRawBufferPointer(buf), limits: limits)
         }
+    }
+
+    /// Parses bytes in place (a request body) under `limits`.
+    public static func parse(buffer raw: UnsafeRawBufferPointer, limits: JSONLimits) throws(JSONParseError) -> JSONValue {
+        let buf = raw.assumingMemoryBound(to: UInt8.self)
+        var p = Parser(buf: buf, limits: limits)
+        p.skipWS()
+        let v = try p.value(depth: 0)
+        p.skipWS()
+        if p.i != buf.count { throw p.fail("unexpected trailing characters") }
+        return v
     }
 }
 
 private struct Parser {
     let buf: UnsafeBufferPointer<UInt8>
+    let limits: JSONLimits
     var i = 0
 
-    init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
+    init(buf: UnsafeBufferPointer<UInt8>, limits: JSONLimits) {
+        self.buf = buf
+        self.limits = limits
+    }
 
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: i, reason: reason) }
 
@@ -47,7 +73,7 @@ private struct Parser {
     }
 
     mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth < 512 else { throw fail("nesting too deep") }
+        guard depth < limits.maxDepth else { throw fail("nested more than \(limits.maxDepth) levels deep") }
         guard i < buf.count else { throw fail("unexpected end of input") }
         switch buf[i] {
         case UInt8(ascii: "{"):
@@ -140,6 +166,7 @@ private struct Parser {
         while i < buf.count {
             let c = buf[i]
             if c == UInt8(ascii: "\"") {
+                guard i - start <= limits.maxStringBytes else { throw tooLong(start) }
                 let s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
                 i += 1
                 return s
@@ -151,7 +178,11 @@ private struct Parser {
         var bytes = Array(buf[start..<i])
         while i < buf.count {
             let c = buf[i]
-            if c == UInt8(ascii: "\"") { i += 1; return String(decoding: bytes, as: UTF8.self) }
+            if c == UInt8(ascii: "\"") {
+                guard i - start <= limits.maxStringBytes else { throw tooLong(start) }
+                i += 1
+                return String(decoding: bytes, as: UTF8.self)
+            }
             if c < 0x20 { throw fail("control character in string") }
             if c != UInt8(ascii: "\\") { bytes.append(c); i += 1; continue }
             i += 1
@@ -182,5 +213,9 @@ private struct Parser {
             }
         }
         throw fail("unterminated string")
+    }
+
+    func tooLong(_ start: Int) -> JSONParseError {
+        JSONParseError(offset: start, reason: "a string longer than \(limits.maxStringBytes) bytes")
     }
 }

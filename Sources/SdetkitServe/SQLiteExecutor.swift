@@ -1,0 +1,140 @@
+import Dispatch
+import SdetkitStore
+import Synchronization
+
+/// The one writer of the server store, with group commit: operations submitted while a transaction is
+/// being committed wait for it and then share the next transaction and its one fsync. Each operation runs
+/// in a savepoint of that transaction, so one that fails leaves the others intact; each caller is resumed
+/// only after the transaction that holds its operation is durably committed.
+///
+/// All SQLite work happens on a dedicated dispatch queue, never on Swift's cooperative thread pool.
+final class GroupCommitWriter: @unchecked Sendable {
+    // @unchecked: `db` is used only on `queue`; the pending list is under a Mutex.
+    private let db: SQLiteDatabase
+    private let queue = DispatchQueue(label: "sdetkit.serve.writer")
+    private let state = Mutex(State())
+    let maxBatch: Int
+
+    private struct State {
+        var pending: [Op] = []
+        var draining = false
+        var closed = false
+    }
+
+    struct Op {
+        let body: (SQLiteDatabase) throws -> any Sendable
+        let resume: (Result<any Sendable, any Error>) -> Void
+    }
+
+    init(db: SQLiteDatabase, maxBatch: Int = 1024) {
+        self.db = db
+        self.maxBatch = maxBatch
+    }
+
+    /// Runs `body` inside the next group transaction; returns once that transaction is committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
+            let op = Op(body: { try body($0) }, resume: { r in
+                switch r {
+                case .success(let v): cont.resume(returning: v as! T)  // swiftlint:disable:this force_cast
+                case .failure(let e): cont.resume(throwing: e)
+                }
+            })
+            enum Admission { case start, queued, refused }
+            let admission: Admission = state.withLock { s in
+                if s.closed { return .refused }
+                s.pending.append(op)
+                if s.draining { return .queued }
+                s.draining = true
+                return .start
+            }
+            switch admission {
+            case .start: queue.async { self.drain() }
+            case .queued: break
+            case .refused: cont.resume(throwing: ServeError.store("server store: closed (the server is stopping)"))
+            }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch: [Op] = state.withLock { s in
+                if s.pending.isEmpty {
+                    s.draining = false
+                    return []
+                }
+                let n = min(maxBatch, s.pending.count)
+                let b = Array(s.pending.prefix(n))
+                s.pending.removeFirst(n)
+                return b
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Op]) {
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            for op in batch {
+                do {
+                    try db.execute("SAVEPOINT op")
+                    let v = try op.body(db)
+                    try db.execute("RELEASE op")
+                    results.append(.success(v))
+                } catch {
+                    try? db.execute("ROLLBACK TO op")
+                    try? db.execute("RELEASE op")
+                    results.append(.failure(error))
+                }
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            for op in batch { op.resume(.failure(ServeError.store("server store: the transaction did not commit: \(error)"))) }
+            return
+        }
+        for (op, r) in zip(batch, results) { op.resume(r) }
+    }
+
+    /// Waits for queued work to commit, then refuses new work.
+    func close() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            queue.async {
+                self.drain()
+                self.state.withLock { $0.closed = true }
+                c.resume()
+            }
+        }
+    }
+}
+
+/// Read connections (WAL readers see the last commit and never block the writer), used on a concurrent
+/// dispatch queue so that queries never block Swift's cooperative pool.
+final class ReadPool: @unchecked Sendable {
+    // @unchecked: each connection is used by one thread at a time (taken from and returned to `idle`).
+    private let idle: Mutex<[SQLiteDatabase]>
+    private let open: @Sendable () throws -> SQLiteDatabase
+    private let queue = DispatchQueue(label: "sdetkit.serve.readers", attributes: .concurrent)
+
+    init(open: @escaping @Sendable () throws -> SQLiteDatabase) {
+        self.open = open
+        idle = Mutex([])
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
+            queue.async {
+                do {
+                    let db = try self.idle.withLock { $0.popLast() } ?? self.open()
+                    defer { self.idle.withLock { if $0.count < 8 { $0.append(db) } } }
+                    cont.resume(returning: try body(db))
+                } catch {
+                    cont.resume(throwing: error)
+                }
+            }
+        }
+    }
+}
