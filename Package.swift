@@ -77,8 +77,10 @@ let package = Package(
         ]),
         // `agent serve`: webhooks, Slack and Telegram simulation, run API, its SQLite store and run queue.
         .target(name: "SdetkitServe", dependencies: [
-            "SdetkitCore", "SdetkitConfig", "SdetkitStore", "SdetkitEngine", "SdetkitReports", "SdetkitRuntime", "CSQLite",
+            "SdetkitCore", "SdetkitConfig", "SdetkitStore", "SdetkitEngine", "SdetkitAudit", "SdetkitReports", "SdetkitRuntime", "CSQLite",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,7 +110,8 @@ let package = Package(
         .testTarget(name: "SdetkitDemoTests", dependencies: ["SdetkitDemo", "SdetkitRuntime"]),
         .testTarget(name: "SdetkitRuntimeTests", dependencies: ["SdetkitRuntime"]),
         .testTarget(name: "SdetkitServeTests", dependencies: [
-            "SdetkitServe", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "SdetkitServe", "SdetkitConfig", "SdetkitRuntime", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         // Black-box tests of the built `sdetkit` binary (exit codes, processes racing on one history).
         .testTarget(name: "SdetkitCLITests", dependencies: ["SdetkitCore", "sdetkit"]),

@@ -10,9 +10,9 @@ public final class ServeMetrics: Sendable {
 
     public let registry = PrometheusCollectorRegistry()
     let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
-    private let queueDepth: Gauge
+    private let queueDepth: CoreMetrics.Gauge
 
     public init() {
         var f = PrometheusMetricsFactory(registry: registry)
@@ -21,14 +21,14 @@ public final class ServeMetrics: Sendable {
             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
         ]
         factory = f
-        queueDepth = Gauge(label: "sdetkit_run_queue_depth", factory: f)
+        queueDepth = CoreMetrics.Gauge(label: "sdetkit_run_queue_depth", factory: f)
     }
 
-    private func counter(_ label: String, _ dims: [(String, String)]) -> Counter {
+    private func counter(_ label: String, _ dims: [(String, String)]) -> CoreMetrics.Counter {
         let key = label + dims.map { "|\($0.0)=\($0.1)" }.joined()
         return counters.withLock { cache in
             if let c = cache[key] { return c }
-            let c = Counter(label: label, dimensions: dims, factory: factory)
+            let c = CoreMetrics.Counter(label: label, dimensions: dims, factory: factory)
             cache[key] = c
             return c
         }

@@ -8,9 +8,51 @@ import Synchronization
 /// only after the transaction that holds its operation is durably committed.
 ///
 /// All SQLite work happens on a dedicated dispatch queue, never on Swift's cooperative thread pool.
+private enum Admission { case start, queued, refused }
+
+/// One SQLite connection with its prepared statements, used by one thread at a time.
+final class SQLiteConnection: @unchecked Sendable {
+    // @unchecked: used only by the writer queue, or by one reader at a time (ReadPool).
+    let db: SQLiteDatabase
+    private var cache: [String: Statement] = [:]
+
+    init(_ db: SQLiteDatabase) { self.db = db }
+
+    /// A prepared statement for `sql`, reset and with no bindings.
+    func statement(_ sql: String) throws -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        let s = try db.prepare(sql)
+        cache[sql] = s
+        return s
+    }
+
+    /// Runs `sql` with `values` bound in order, to completion.
+    func run(_ sql: String, _ values: [(any Sendable)?] = []) throws {
+        let s = try statement(sql)
+        s.bindAll(values)
+        try s.run()
+    }
+
+    /// Rows of `sql`, mapped by `row`.
+    func query<T>(_ sql: String, _ values: [(any Sendable)?] = [], _ row: (Statement) throws -> T) throws -> [T] {
+        let s = try statement(sql)
+        s.bindAll(values)
+        var out: [T] = []
+        while try s.step() { out.append(try row(s)) }
+        s.reset()
+        return out
+    }
+
+    func execute(_ sql: String) throws { try db.execute(sql) }
+    var changes: Int { db.changes }
+}
+
 final class GroupCommitWriter: @unchecked Sendable {
     // @unchecked: `db` is used only on `queue`; the pending list is under a Mutex.
-    private let db: SQLiteDatabase
+    private let db: SQLiteConnection
     private let queue = DispatchQueue(label: "sdetkit.serve.writer")
     private let state = Mutex(State())
     let maxBatch: Int
@@ -21,18 +63,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         var closed = false
     }
 
-    struct Op {
-        let body: (SQLiteDatabase) throws -> any Sendable
-        let resume: (Result<any Sendable, any Error>) -> Void
+    struct Op: Sendable {
+        let body: @Sendable (SQLiteConnection) throws -> any Sendable
+        let resume: @Sendable (Result<any Sendable, any Error>) -> Void
     }
 
-    init(db: SQLiteDatabase, maxBatch: Int = 1024) {
+    init(db: SQLiteConnection, maxBatch: Int = 1024) {
         self.db = db
         self.maxBatch = maxBatch
     }
 
     /// Runs `body` inside the next group transaction; returns once that transaction is committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
             let op = Op(body: { try body($0) }, resume: { r in
                 switch r {
@@ -40,7 +82,6 @@ final class GroupCommitWriter: @unchecked Sendable {
                 case .failure(let e): cont.resume(throwing: e)
                 }
             })
-            enum Admission { case start, queued, refused }
             let admission: Admission = state.withLock { s in
                 if s.closed { return .refused }
                 s.pending.append(op)
@@ -115,16 +156,16 @@ final class GroupCommitWriter: @unchecked Sendable {
 /// dispatch queue so that queries never block Swift's cooperative pool.
 final class ReadPool: @unchecked Sendable {
     // @unchecked: each connection is used by one thread at a time (taken from and returned to `idle`).
-    private let idle: Mutex<[SQLiteDatabase]>
-    private let open: @Sendable () throws -> SQLiteDatabase
+    private let idle: Mutex<[SQLiteConnection]>
+    private let open: @Sendable () throws -> SQLiteConnection
     private let queue = DispatchQueue(label: "sdetkit.serve.readers", attributes: .concurrent)
 
-    init(open: @escaping @Sendable () throws -> SQLiteDatabase) {
+    init(open: @escaping @Sendable () throws -> SQLiteConnection) {
         self.open = open
         idle = Mutex([])
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
             queue.async {
                 do {

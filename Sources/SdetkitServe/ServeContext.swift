@@ -7,10 +7,13 @@ import NIOCore
 public struct ServeContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
+    /// The connection (closed after a 413, so that an oversized body is not read to its end).
+    public let channel: (any Channel)?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         requestID = RequestID.make()
+        channel = source.channel
     }
 
     /// Bodies are read by the handlers under `serve.body_limit_bytes`, never through Codable decoding.

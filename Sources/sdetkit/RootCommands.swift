@@ -18,7 +18,7 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: "Start with 'sdetkit agent demo' in any git repository, or 'sdetkit agent init' then 'sdetkit agent run health-check'.",
         subcommands: [
             InitCommand.self, RunCommand.self, ConfigCommand.self, HistoryCommand.self, DoctorCommand.self,
-            AuditCommand.self, TemplatesCommand.self, DashboardCommand.self, DemoCommand.self, ActionsCommand.self,
+            AuditCommand.self, TemplatesCommand.self, DashboardCommand.self, DemoCommand.self, ActionsCommand.self, ServeCommand.self,
         ]
     )
 }
