@@ -146,8 +146,9 @@ final class GenericWebhookTests: XCTestCase {
 
     func testDisabledChannelSaysWhichVariable() async throws {
         let fx = try ServeFixture(secrets: ServeSecrets())
+        let body = self.body
         try await fx.test { client in
-            try await client.execute(uri: "/webhook/generic", method: .post, headers: F.bearer(), body: F.body(self.body)) { r in
+            try await client.execute(uri: "/webhook/generic", method: .post, headers: F.bearer(), body: F.body(body)) { r in
                 XCTAssertEqual(r.status, .notFound)
                 XCTAssertTrue(F.json(r)["detail"]?.stringValue?.contains("SDETKIT_SERVE_TOKEN") == true)
             }
