@@ -10,7 +10,7 @@ struct EventProcessor: Service {
     var batchSize = 256
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let batch = try await core.store.pendingEvents(limit: batchSize)

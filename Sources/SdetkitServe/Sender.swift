@@ -1,6 +1,5 @@
+import AsyncHTTPClient
 import NIOCore
-import NIOHTTP1
-import NIOPosix
 import SdetkitCore
 
 /// `sdetkit agent serve send`: builds a request signed with the same environment variables the server reads and
@@ -70,69 +69,17 @@ public enum Sender {
         guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
             throw ServeError.send("--url must be http://HOST:PORT, got '\(url)'")
         }
-        let host = String(parts[0])
-        let collector = ResponseCollector()
-        let channel: any Channel
+        var http = HTTPClientRequest(url: "http://\(rest)\(request.path)")
+        http.method = .POST
+        http.headers.add(name: "Connection", value: "close")
+        for (k, v) in request.headers { http.headers.add(name: k, value: v) }
+        http.body = .bytes(request.body)
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(.seconds(10))
-                .channelInitializer { ch in
-                    ch.eventLoop.makeCompletedFuture {
-                        try ch.pipeline.syncOperations.addHTTPClientHandlers()
-                        try ch.pipeline.syncOperations.addHandler(collector)
-                    }
-                }
-                .connect(host: host, port: port).get()
+            let response = try await HTTPClient.shared.execute(http, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), Array(buffer: body))
         } catch {
-            throw ServeError.send("cannot connect to \(host):\(port): \(error)")
+            throw ServeError.send("cannot reach \(rest) (is the server running? --url): \(error)")
         }
-        let response = collector.promise(on: channel.eventLoop)
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: request.path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
-        head.headers.add(name: "Content-Length", value: String(request.body.count))
-        head.headers.add(name: "Connection", value: "close")
-        for (k, v) in request.headers { head.headers.add(name: k, value: v) }
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: request.body))), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        let result = try await response.futureResult.get()
-        try? await channel.close()
-        return result
-    }
-}
-
-/// Collects one HTTP response.
-final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
-    // @unchecked: used on its channel's event loop only.
-    typealias InboundIn = HTTPClientResponsePart
-    private var status = 0
-    private var body: [UInt8] = []
-    private var done: EventLoopPromise<(status: Int, body: [UInt8])>?
-
-    func promise(on loop: any EventLoop) -> EventLoopPromise<(status: Int, body: [UInt8])> {
-        let p = loop.makePromise(of: (status: Int, body: [UInt8]).self)
-        loop.execute { self.done = p }
-        return p
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h): status = Int(h.status.code)
-        case .body(let b): body += Array(buffer: b)
-        case .end:
-            done?.succeed((status, body))
-            done = nil
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        done?.fail(ServeError.send("the server closed the connection before answering"))
-        done = nil
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done?.fail(ServeError.send("request failed: \(error)"))
-        done = nil
-        context.close(promise: nil)
     }
 }
