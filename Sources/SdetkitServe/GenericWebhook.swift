@@ -24,24 +24,9 @@ extension ServeCore {
         let event: NewEvent
         do {
             try HTTPSupport.requireJSON(request)
-            let o = try HTTPSupport.object(try HTTPSupport.parseJSON(body, limits: jsonLimits))
-            let channel = try HTTPSupport.string(o, "channel", maxBytes: 64)
-            guard channel.utf8.allSatisfy({ ChannelNames.allowed($0) }) else {
-                throw Problem.field("channel", "must be 1 to 64 of A-Z a-z 0-9 . _ - (got '\(channel.prefix(64))')")
-            }
-            guard !Self.reservedGenericChannels.contains(channel) else {
-                throw Problem.field("channel", "'\(channel)' is reserved for /webhook/\(channel); name the sender's channel otherwise")
-            }
-            let user = try HTTPSupport.string(o, "user_id", maxBytes: 256)
-            let text = try HTTPSupport.string(o, "text", maxBytes: settings.config.maxStringBytes, allowEmpty: true)
-            if let m = o["metadata"], m.objectValue == nil, !m.isNull {
-                throw Problem.field("metadata", "must be an object when given, got \(m.typeName)")
-            }
             let key = try HTTPSupport.key(request, .idempotencyKey) ?? HTTPSupport.key(request, .webhookID)
                 ?? HTTPSupport.key(request, .githubDelivery)
-            event = NewEvent(eventID: RequestID.make("evt"), source: .generic, channel: channel, userID: user, externalID: key,
-                             text: text, bodySHA256: Digest.sha256Hex(body),
-                             replyTo: ["channel": .string(channel), "user_id": .string(user)], requestID: context.requestID)
+            event = try parsers.generic(body, dedupeKey: key, requestID: context.requestID)
         } catch let p as Problem {
             metrics.event(.generic, .rejected)
             throw p

@@ -35,6 +35,8 @@ public final class ServeCore: Sendable {
         JSONLimits(maxDepth: settings.config.maxJSONDepth, maxStringBytes: settings.config.maxStringBytes)
     }
 
+    var parsers: RequestParsers { RequestParsers(limits: jsonLimits, maxTextBytes: settings.config.maxStringBytes) }
+
     /// Whether `channel:user` is in `serve.approvers`.
     func isApprover(channel: String, user: String) -> Bool {
         settings.config.approvers.contains { $0.channel == channel && $0.user == user }

@@ -3,13 +3,13 @@ import Hummingbird
 import SdetkitCore
 
 /// A Slack slash-command request (form body), the fields sdetkit reads.
-struct SlackSlashCommand: Decodable {
-    var command: String?
-    var text: String?
-    var user_id: String?  // swiftlint:disable:this identifier_name
-    var channel_id: String?  // swiftlint:disable:this identifier_name
-    var trigger_id: String?  // swiftlint:disable:this identifier_name
-    var ssl_check: String?  // swiftlint:disable:this identifier_name
+public struct SlackSlashCommand: Decodable, Sendable {
+    public var command: String?
+    public var text: String?
+    public var user_id: String?  // swiftlint:disable:this identifier_name
+    public var channel_id: String?  // swiftlint:disable:this identifier_name
+    public var trigger_id: String?  // swiftlint:disable:this identifier_name
+    public var ssl_check: String?  // swiftlint:disable:this identifier_name
 }
 
 /// `POST /webhook/slack`: v0 request signing over the raw body; `url_verification`, `ssl_check`, Events API
@@ -50,49 +50,22 @@ extension ServeCore {
     }
 
     private func slackEvent(_ body: [UInt8], context: ServeContext) async throws -> Response {
-        let o = try HTTPSupport.object(try HTTPSupport.parseJSON(body, limits: jsonLimits))
-        let type = try HTTPSupport.string(o, "type", maxBytes: 64)
-        switch type {
-        case "url_verification":
-            let challenge = try HTTPSupport.string(o, "challenge", maxBytes: 1024)
+        switch try parsers.slackEnvelope(body, requestID: context.requestID) {
+        case .urlVerification(let challenge):
             return HTTPSupport.json(["challenge": .string(challenge)])
-        case "event_callback":
-            let eventID = try HTTPSupport.string(o, "event_id", maxBytes: 255)
-            guard let ev = o["event"]?.objectValue else { throw Problem.field("event", "is missing; it must be an object") }
-            let evType = ev["type"]?.stringValue ?? ""
-            let isBot = ev["bot_id"] != nil || ev["subtype"] != nil
-            let handled = (evType == "message" || evType == "app_mention") && !isBot
-            let user = ev["user"]?.stringValue ?? ev["bot_id"]?.stringValue ?? ""
-            let channel = ev["channel"]?.stringValue ?? ""
-            if handled {
-                guard !user.isEmpty else { throw Problem.field("event.user", "is missing; it must be a string") }
-                guard !channel.isEmpty else { throw Problem.field("event.channel", "is missing; it must be a string") }
-            }
-            let thread = ev["thread_ts"]?.stringValue ?? ev["ts"]?.stringValue
-            let text = String((ev["text"]?.stringValue ?? "").prefix(settings.config.maxStringBytes))
-            let event = NewEvent(eventID: RequestID.make("evt"), source: .slack, channel: "slack", userID: user, externalID: eventID,
-                                 text: text, bodySHA256: Digest.sha256Hex(Array(CanonicalJSON.encode(o["event"] ?? .null))),
-                                 replyTo: ["channel": .string(channel), "thread_ts": .optional(thread)], requestID: context.requestID,
-                                 state: handled ? .accepted : .ignored)
+        case .event(let event):
             // A retry carries the same event_id (its envelope may differ): stored once, acknowledged with 200.
             let response = try await accept(event, limitChannel: "slack")
             return HTTPSupport.json(["ok": true], status: .ok, headers: response.headers.filter { $0.name == .retryAfter })
-        default:
-            // Other envelope types (app_rate_limited, …): acknowledged, nothing to do.
+        case .other:
             return HTTPSupport.json(["ok": true])
         }
     }
 
     private func slackSlashCommand(_ body: [UInt8], context: ServeContext) async throws -> Response {
-        let cmd: SlackSlashCommand
-        do {
-            cmd = try URLEncodedFormDecoder().decode(SlackSlashCommand.self, from: String(decoding: body, as: UTF8.self))
-        } catch {
-            throw Problem(.invalidField, "the form body is not a Slack slash command: \(error)")
-        }
-        if cmd.ssl_check == "1" { return HTTPSupport.json(["ok": true]) }
-        guard let user = cmd.user_id, !user.isEmpty else { throw Problem.field("user_id", "is missing from the slash command form") }
-        let text = String((cmd.text ?? "").prefix(settings.config.maxStringBytes))
+        guard let cmd = try parsers.slackSlashCommand(body) else { return HTTPSupport.json(["ok": true]) }
+        let user = cmd.user_id ?? ""
+        let text = cmd.text ?? ""
         let decision = rateLimit(channel: "slack", user: user)
         guard decision.allowed else {
             metrics.event(.slack, .rateLimited)

@@ -21,11 +21,7 @@ extension ServeCore {
         let event: NewEvent
         do {
             try HTTPSupport.requireJSON(request)
-            let o = try HTTPSupport.object(try HTTPSupport.parseJSON(body, limits: jsonLimits))
-            guard let update = o["update_id"]?.intValue, update >= 0 else {
-                throw Problem.field("update_id", "is missing or not a non-negative integer (a Telegram Update has one)")
-            }
-            event = Self.telegramEvent(o, update: update, body: body, requestID: context.requestID)
+            event = try parsers.telegram(body, requestID: context.requestID)
         } catch let p as Problem {
             metrics.event(.telegram, .rejected)
             throw p
