@@ -99,26 +99,40 @@ public final class ServeCore: Sendable {
 }
 
 /// A wake-up for a background loop: `notify()` never blocks; `wait(timeout:)` returns on a notify or the timeout.
+/// A notify with nobody waiting is remembered once (the next wait returns at once); a wait that timed out takes
+/// only its own registration back, so it never leaves a wake-up behind for the next wait (no busy loop).
 final class Signal: Sendable {
-    private let state = Mutex<(pending: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private struct State {
+        var pending = false
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Waits that ended by timeout before their continuation registered: it resumes at once when it does.
+        var abandoned: Set<Int> = []
+    }
+    private let state = Mutex(State())
 
     func notify() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             if s.waiters.isEmpty { s.pending = true; return [] }
-            let w = s.waiters
-            s.waiters = []
+            let w = Array(s.waiters.values)
+            s.waiters = [:]
             return w
         }
         for w in waiters { w.resume() }
     }
 
     func wait(timeout: Duration) async {
+        let id = state.withLock { s -> Int in
+            s.nextID &+= 1
+            return s.nextID
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let now = state.withLock { s -> Bool in
+                        if s.abandoned.remove(id) != nil { return true }
                         if s.pending { s.pending = false; return true }
-                        s.waiters.append(c)
+                        s.waiters[id] = c
                         return false
                     }
                     if now { c.resume() }
@@ -127,8 +141,18 @@ final class Signal: Sendable {
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
-            // A waiter left behind by the timeout is resumed by the next notify (harmless) or here.
-            notify()
+            // Timed out: take back this wait's own registration (or mark it, if it has not registered yet).
+            let mine = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                if let c = s.waiters.removeValue(forKey: id) { return c }
+                s.abandoned.insert(id)  // not registered yet, or already resumed by a notify
+                return nil
+            }
+            mine?.resume()
         }
+        // Both children are done: this wait's mark, if any, is stale.
+        state.withLock { _ = $0.abandoned.remove(id) }
     }
+
+    /// Number of registered waiters (tests).
+    var waiting: Int { state.withLock { $0.waiters.count } }
 }
