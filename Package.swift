@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "SdetkitRuntimeTests", dependencies: ["SdetkitRuntime"]),
         .testTarget(name: "SdetkitServeTests", dependencies: [
             "SdetkitServe", "SdetkitConfig", "SdetkitRuntime", .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "Yams", package: "Yams"),
+            .product(name: "Yams", package: "Yams"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         // Black-box tests of the built `sdetkit` binary (exit codes, processes racing on one history).
         .testTarget(name: "SdetkitCLITests", dependencies: ["SdetkitCore", "sdetkit"]),

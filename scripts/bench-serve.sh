@@ -5,12 +5,12 @@
 # (counted in the store after each run), the machine's fsync latency, a 50 MiB body's 413 and the server's RSS
 # growth, and kill -9 mid-load losing nothing that was answered 2xx.
 # Usage: bash scripts/bench-serve.sh PATH-TO-sdetkit [WORK-DIR]
-#   env: RUNS (3), DURATION (30s), CONNECTIONS (64), THREADS (2), LOG_LEVEL (info: one JSON line per request)
+#   env: RUNS (3), DURATION (30s), CONNECTIONS (64), THREADS (1: one wrk thread drives 64 connections and leaves the other core to the server), LOG_LEVEL (info: one JSON line per request)
 # Needs: wrk (apt-get install -y wrk), python3, git.
 set -euo pipefail
-sk=$1
+sk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=${2:-/tmp/sdetkit-bench}/serve
-runs=${RUNS:-3} duration=${DURATION:-30s} conns=${CONNECTIONS:-64} threads=${THREADS:-2} level=${LOG_LEVEL:-info}
+runs=${RUNS:-3} duration=${DURATION:-30s} conns=${CONNECTIONS:-64} threads=${THREADS:-1} level=${LOG_LEVEL:-info}
 command -v wrk >/dev/null || { echo "bench-serve: needs wrk (apt-get install -y wrk)" >&2; exit 2; }
 rm -rf "$work" && mkdir -p "$work"
 export SDETKIT_SERVE_TOKEN=bench-token-0123456789

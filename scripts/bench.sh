@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks (release build). Prints medians of several runs for the figures the issues ask for.
-# Usage: bash scripts/bench.sh [quick|full]    (full adds 1M-run dashboards and the 100k-file/1 GB audit)
+# Usage: bash scripts/bench.sh [quick|full|serve]
+#   quick: CLI, history, dashboards, audit and demo;  full: quick + 1M-run dashboards, the 100k-file/1 GB audit and
+#   the server;  serve: only the server (scripts/bench-serve.sh: wrk, 30 s x 3 at 64 connections, durable accept)
 # Needs: hyperfine (apt-get install hyperfine), git, python3. Scratch data goes to ${BENCH_DIR:-/tmp/sdetkit-bench}.
 set -euo pipefail
 mode=${1:-quick}
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${BENCH_DIR:-/tmp/sdetkit-bench}
+case "$mode" in quick|full|serve) ;; *) echo "bench: unknown mode '$mode' (quick, full or serve)" >&2; exit 2 ;; esac
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install -y hyperfine)" >&2; exit 2; }
 bash "$here/scripts/install-deps.sh"
 swift build -c release --static-swift-stdlib --package-path "$here" --product sdetkit >&2
@@ -31,6 +34,10 @@ new_repo() {
     && git -C "$1" add -A && git -C "$1" commit -qm init
 }
 
+if [ "$mode" = serve ]; then
+  echo "sdetkit server benchmark on $(nproc) cores (wrk included)"
+  exec bash "$here/scripts/bench-serve.sh" "$sk" "$work"
+fi
 echo "sdetkit benchmarks ($mode) on $(nproc) cores; medians of hyperfine runs"
 echo
 # The machine's own process-start cost, for reading the figures below: on the 2-core VM these were taken on,
@@ -103,4 +110,9 @@ if [ "$mode" = full ]; then
     "git grep -c -i -E 'AKIA|ghp_|xox[bpar]-|sk_live_|PRIVATE KEY|password|secret|token' -- ." >/dev/null 2>&1 || true
   ms=$(median "$work/h.json")
   printf '%-58s %10s ms  (%s MB/s)\n' "git grep -c (same keywords) @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")"
+fi
+
+if [ "$mode" = full ]; then
+  echo
+  bash "$here/scripts/bench-serve.sh" "$sk" "$work"
 fi

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// is recorded in one transaction; events left unprocessed by a crash are processed at the next start.
 struct EventProcessor: Service {
     let core: ServeCore
-    var batchSize = 256
+    var batchSize = 64
 
     func run() async throws {
         await cancelWhenGracefulShutdown {

@@ -33,8 +33,18 @@ enum HTTPSupport {
     /// The media type of `Content-Type` without parameters, lower-cased.
     static func mediaType(_ request: Request) -> String? {
         guard let v = request.headers[.contentType] else { return nil }
-        guard let first = v.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first else { return nil }
-        return String(first.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+        return mediaType(v)
+    }
+
+    static func mediaType(_ value: String) -> String? {
+        var bytes = Substring(value).utf8
+        if let semicolon = bytes.firstIndex(of: UInt8(ascii: ";")) { bytes = bytes[..<semicolon] }
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        while let f = bytes.first, blank(f) { bytes = bytes.dropFirst() }
+        while let l = bytes.last, blank(l) { bytes = bytes.dropLast() }
+        // Media types are ASCII; lower-case bytes without Unicode case mapping.
+        if !bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return String(Substring(bytes)) }
+        return String(decoding: bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     static func requireJSON(_ request: Request) throws {

@@ -33,12 +33,5 @@ public struct JSONLogHandler: LogHandler {
         line.withUnsafeBytes { p in _ = Glibc.write(2, p.baseAddress, p.count) }
     }
 
-    static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let ms = Int(ts.tv_nsec) / 1_000_000
-        let base = RunClock.rfc3339(epochSeconds: Int64(ts.tv_sec))
-        let frac = String(ms)
-        return String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
-    }
+    static func now() -> String { Timestamps.rfc3339(millis: Timestamps.nowMillis()) }
 }

@@ -25,7 +25,8 @@ public final class ServeMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dims: [(String, String)]) -> CoreMetrics.Counter {
-        let key = label + dims.map { "|\($0.0)=\($0.1)" }.joined()
+        var key = label
+        for (k, v) in dims { key += "|" + k + "=" + v }
         return counters.withLock { cache in
             if let c = cache[key] { return c }
             let c = CoreMetrics.Counter(label: label, dimensions: dims, factory: factory)

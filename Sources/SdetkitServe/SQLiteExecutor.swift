@@ -118,22 +118,22 @@ final class GroupCommitWriter: @unchecked Sendable {
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.run("BEGIN IMMEDIATE")  // prepared once and cached, as every statement of the loop
             for op in batch {
                 do {
-                    try db.execute("SAVEPOINT op")
+                    try db.run("SAVEPOINT op")
                     let v = try op.body(db)
-                    try db.execute("RELEASE op")
+                    try db.run("RELEASE op")
                     results.append(.success(v))
                 } catch {
-                    try? db.execute("ROLLBACK TO op")
-                    try? db.execute("RELEASE op")
+                    try? db.run("ROLLBACK TO op")
+                    try? db.run("RELEASE op")
                     results.append(.failure(error))
                 }
             }
-            try db.execute("COMMIT")
+            try db.run("COMMIT")
         } catch {
-            try? db.execute("ROLLBACK")
+            try? db.run("ROLLBACK")
             for op in batch { op.resume(.failure(ServeError.store("server store: the transaction did not commit: \(error)"))) }
             return
         }
@@ -146,6 +146,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             queue.async {
                 self.drain()
                 self.state.withLock { $0.closed = true }
+                try? self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  // a stopped server leaves an empty WAL
                 c.resume()
             }
         }
