@@ -26,9 +26,12 @@ enum Output {
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
-    /// Writes `bytes` to FILE atomically, or to stdout for `-`.
+    /// Writes `bytes` to FILE atomically (through, for a FIFO or character device), or to stdout for `-`.
     static func deliver(_ bytes: [UInt8], to output: String) throws {
-        if output == "-" { write(1, bytes) } else { try FileSystem.writeAtomically(bytes, to: absolute(output)) }
+        if output == "-" { write(1, bytes); return }
+        let writer = try AtomicStreamWriter(path: absolute(output))
+        try writer.write(bytes)
+        try writer.commit()
     }
 
     static func absolute(_ path: String) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import XCTest
 @testable import SdetkitCore
@@ -58,6 +59,51 @@ final class FileSystemTests: XCTestCase {
         try w.write(Array("full".utf8))
         try w.commit()
         XCTAssertEqual(try FileSystem.readString(dir + "/out.csv"), "full")
+    }
+
+    /// What is not a regular file is never replaced: a FIFO or character device is written through, a directory
+    /// refused (once `--output /dev/null` as root turned /dev/null into a regular file).
+    func testStreamWriterWritesThroughFIFOsAndDevicesAndNeverReplacesThem() throws {
+        let dir = NSTemporaryDirectory() + "sdetkit-out-\(UUID().uuidString.prefix(8))"
+        try FileSystem.createDirectories(dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/pipe"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let got = Mutex<[UInt8]>([])
+        let reader = Thread {
+            let fd = open(fifo, O_RDONLY)
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = read(fd, &buf, buf.count)
+                if n <= 0 { break }
+                got.withLock { $0 += buf[0..<n] }
+            }
+            close(fd)
+        }
+        reader.start()
+        let w = try AtomicStreamWriter(path: fifo)
+        try w.write(Array("through the pipe".utf8))
+        try w.commit()
+        for _ in 0..<200 where got.withLock({ $0.count }) < 16 { usleep(10_000) }
+        XCTAssertEqual(String(decoding: got.withLock { $0 }, as: UTF8.self), "through the pipe")
+        var st = stat()
+        XCTAssertEqual(lstat(fifo, &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO, "the FIFO is still a FIFO")
+        XCTAssertEqual(FileSystem.list(dir), ["pipe"], "no temp file left beside it")
+
+        // A character device of the test's own (the null device's numbers), where mknod is allowed (root).
+        let dev = dir + "/null"
+        if mknod(dev, S_IFCHR | 0o666, dev_t(0x103)  /* major 1, minor 3 */) == 0 {
+            let d = try AtomicStreamWriter(path: dev)
+            try d.write(Array("discarded".utf8))
+            try d.commit()
+            XCTAssertEqual(lstat(dev, &st), 0)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "the device is still a device")
+        }
+
+        XCTAssertThrowsError(try AtomicStreamWriter(path: dir)) { e in
+            XCTAssertTrue("\(e)".contains("is a directory"), "\(e)")
+        }
     }
 
     func testPathContainmentIsComponentWise() {
