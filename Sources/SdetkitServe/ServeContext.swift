@@ -2,9 +2,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The per-request context: Hummingbird's core storage plus the request id that every log line, event and
 /// run this request causes carries. A value type, `Sendable`, made fresh for each request.
@@ -37,32 +34,28 @@ public enum RequestID {
     /// 96 random bits as 24 lower-case hex digits.
     public static func make() -> String {
         let (a, b) = generator.withLock { g in (g.next(), g.next()) }
-        return hex([(a, 16), (b >> 32, 8)])
+        return hex(a, 16, b >> 32, 8)
     }
 
     /// `prefix_` + 12 hex digits of the time in milliseconds + 12 random hex digits.
     public static func make(_ prefix: String) -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let ms = UInt64(ts.tv_sec) &* 1000 &+ UInt64(ts.tv_nsec / 1_000_000)
+        let ms = UInt64(Timestamps.nowMillis())
         let r = generator.withLock { $0.next() }
-        return prefix + "_" + hex([(ms & 0xffff_ffff_ffff, 12), (r >> 16, 12)])
+        return prefix + "_" + hex(ms & 0xffff_ffff_ffff, 12, r >> 16, 12)
     }
 
-    /// Each value as exactly `digits` lower-case hex digits (its low bits).
-    static func hex(_ parts: [(UInt64, Int)]) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        let count = parts.reduce(0) { $0 + $1.1 }
-        return String(unsafeUninitializedCapacity: count) { buf in
-            var i = 0
-            for (v, n) in parts {
-                for k in stride(from: n - 1, through: 0, by: -1) {
-                    buf[i] = digits[Int((v >> (UInt64(k) * 4)) & 0xf)]
-                    i += 1
-                }
-            }
-            return count
+    /// `high` as exactly `highDigits` lower-case hex digits (its low bits), then `low` as `lowDigits`.
+    static func hex(_ high: UInt64, _ highDigits: Int, _ low: UInt64, _ lowDigits: Int) -> String {
+        String(unsafeUninitializedCapacity: highDigits + lowDigits) { buf in
+            for k in 0..<highDigits { buf[k] = digit(high >> (UInt64(highDigits - 1 - k) * 4)) }
+            for k in 0..<lowDigits { buf[highDigits + k] = digit(low >> (UInt64(lowDigits - 1 - k) * 4)) }
+            return highDigits + lowDigits
         }
+    }
+
+    private static func digit(_ v: UInt64) -> UInt8 {
+        let d = UInt8(truncatingIfNeeded: v & 0xf)
+        return d < 10 ? 0x30 + d : 0x57 + d
     }
 }
 

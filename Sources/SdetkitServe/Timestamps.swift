@@ -25,7 +25,14 @@ enum Timestamps {
             return cached.1
         }
         let f = ms % 1000
-        let d = Array("0123456789".utf8)
-        return base + String(decoding: [0x2E, d[f / 100], d[f / 10 % 10], d[f % 10], 0x5A], as: UTF8.self)
+        let fraction = String(unsafeUninitializedCapacity: 5) { b in
+            b[0] = 0x2E  // .
+            b[1] = 0x30 + UInt8(f / 100)
+            b[2] = 0x30 + UInt8(f / 10 % 10)
+            b[3] = 0x30 + UInt8(f % 10)
+            b[4] = 0x5A  // Z
+            return 5
+        }
+        return base + fraction
     }
 }
