@@ -19,7 +19,7 @@ struct SummaryQuery {
     }
 
     /// ` WHERE <filter> AND <extra…>` with its arguments (the filter's columns do not clash with `run_actions`).
-    func clause(_ extra: String...) -> (String, [(any Sendable)?]) {
+    func clause(_ extra: String...) -> (String, [(any SQLBindable)?]) {
         let (base, args) = options.filter.sql()
         var parts = base.isEmpty ? [] : [String(base.dropFirst(" WHERE ".count))]
         var all = args
@@ -28,13 +28,13 @@ struct SummaryQuery {
         return (parts.isEmpty ? "" : " WHERE " + parts.joined(separator: " AND "), all)
     }
 
-    func query(_ sql: String, _ args: [(any Sendable)?], _ row: (Statement) throws -> Void) throws {
+    func query(_ sql: String, _ args: [(any SQLBindable)?], _ row: (Statement) throws -> Void) throws {
         let s = try db.prepare(sql)
         s.bindAll(args)
         while try s.step() { try row(s) }
     }
 
-    func scalar(_ sql: String, _ args: [(any Sendable)?]) throws -> Int {
+    func scalar(_ sql: String, _ args: [(any SQLBindable)?]) throws -> Int {
         var v = 0
         try query(sql, args) { v = $0.int(0) }
         return v

@@ -34,7 +34,7 @@ struct EventProcessor: Service {
         var resolutions: [EventResolution] = []
         resolutions.reserveCapacity(batch.count)
         var answers: [String: String] = [:]  // read-only answers shared within a batch
-        for e in batch {
+        for e in Self.inUpdateOrder(batch) {
             if e.source == .telegram, let update = e.externalID.flatMap({ Int($0) }), let chat = Self.chatKey(e.replyTo) {
                 let known: Int?
                 if let c = cursors[chat] { known = c } else { known = try await core.store.telegramCursor(chat: chat) }
@@ -58,6 +58,22 @@ struct EventProcessor: Service {
         if resolutions.contains(where: { $0.run != nil }) { core.runSignal.notify() }
     }
 
+    /// The batch with each Telegram chat's updates in update-id order (in the places that chat's updates held):
+    /// updates that arrive together are decided oldest first, and only one older than what an earlier batch
+    /// decided is stale. Other events keep their places.
+    static func inUpdateOrder(_ batch: [StoredEvent]) -> [StoredEvent] {
+        var slots: [String: [Int]] = [:]
+        for (i, e) in batch.enumerated() where e.source == .telegram && e.externalID.flatMap({ Int($0) }) != nil {
+            if let chat = chatKey(e.replyTo) { slots[chat, default: []].append(i) }
+        }
+        var out = batch
+        for (_, places) in slots where places.count > 1 {
+            let ordered = places.map { batch[$0] }.sorted { Int($0.externalID ?? "") ?? 0 < Int($1.externalID ?? "") ?? 0 }
+            for (k, i) in places.enumerated() { out[i] = ordered[k] }
+        }
+        return out
+    }
+
     /// Telegram chat ids are numbers or `@channel` names: the key is their JSON text.
     static func chatKey(_ replyTo: JSONValue) -> String? {
         guard let id = replyTo["chat_id"], !id.isNull else { return nil }
@@ -71,15 +87,8 @@ struct EventProcessor: Service {
             ServeCore.reply(source: e.source, channel: e.channel, replyTo: e.replyTo, text: text, eventID: e.eventID)
         }
         let ru = lang == .russian
+        if let r = Self.decidedWithoutReads(intent, lang, e) { return r }
         switch intent {
-        case .audit?, .template?:
-            let spec: RunSpec
-            if case .template(let id)? = intent { spec = .template(id: id, inputs: [:]) } else { spec = .audit(profile: "default") }
-            let run = NewRun(spec: spec, channel: e.channel, userID: e.userID, requestID: e.requestID, eventID: e.eventID,
-                             replyTo: Self.replyTarget(e))
-            let text = ru ? "В очереди: \(spec.taskText) (\(run.runID)); результат придёт сюда."
-                : "Queued \(spec.taskText) as \(run.runID); the result follows here."
-            return EventResolution(eventID: e.eventID, state: .processed, replies: [reply(text)], run: run)
         case .approve(let runID)?:
             return await approve(runID, e, reply: reply, russian: ru)
         default:
@@ -93,6 +102,40 @@ struct EventProcessor: Service {
             }
             return EventResolution(eventID: e.eventID, state: .processed, replies: [reply(text)])
         }
+    }
+
+    /// The decision for intents that need nothing from the store — a request for an audit or a template run (queued),
+    /// help and words the parser does not know (the help text) — or nil.
+    static func decidedWithoutReads(_ intent: Intent?, _ lang: ReplyLanguage, _ e: StoredEvent) -> EventResolution? {
+        func reply(_ text: String) -> OutboxMessage {
+            ServeCore.reply(source: e.source, channel: e.channel, replyTo: e.replyTo, text: text, eventID: e.eventID)
+        }
+        let ru = lang == .russian
+        switch intent {
+        case .audit?, .template?:
+            let spec: RunSpec
+            if case .template(let id)? = intent { spec = .template(id: id, inputs: [:]) } else { spec = .audit(profile: "default") }
+            let run = NewRun(spec: spec, channel: e.channel, userID: e.userID, requestID: e.requestID, eventID: e.eventID,
+                             replyTo: Self.replyTarget(e))
+            let text = ru ? "В очереди: \(spec.taskText) (\(run.runID)); результат придёт сюда."
+                : "Queued \(spec.taskText) as \(run.runID); the result follows here."
+            return EventResolution(eventID: e.eventID, state: .processed, replies: [reply(text)], run: run)
+        case nil, .help?:
+            return EventResolution(eventID: e.eventID, state: .processed, replies: [reply(IntentParser.helpText(lang))])
+        default:
+            return nil
+        }
+    }
+
+    /// The decision for an event being accepted, when it needs no reads (see ``decidedWithoutReads``): it is then
+    /// stored already decided, in the transaction that stores it. Telegram updates wait for the processor, which
+    /// orders them by update id per chat; events stored already decided keep their state.
+    static func decisionAtAccept(_ e: NewEvent, intents: IntentParser) -> EventResolution? {
+        guard e.state == .accepted, e.source != .telegram else { return nil }
+        let (intent, lang) = intents.parse(e.text)
+        let stored = StoredEvent(eventID: e.eventID, source: e.source, channel: e.channel, userID: e.userID, externalID: e.externalID,
+                                 text: e.text, state: e.state, receivedAt: "", requestID: e.requestID, runID: nil, replyTo: e.replyTo)
+        return decidedWithoutReads(intent, lang, stored)
     }
 
     /// `approve RUN_ID` from a configured approver re-queues a run that was denied, with its gated actions approved.

@@ -36,16 +36,22 @@ extension ServeCore {
 
     /// Rate-limits and stores an authenticated, validated event: 202 stored, 200 duplicate, 422 conflict, 429 limited.
     func accept(_ event: NewEvent, limitChannel: String) async throws -> Response {
-        let decision = rateLimit(channel: limitChannel, user: event.userID)
-        guard decision.allowed else {
+        let limit = rateLimit(channel: limitChannel, user: event.userID)
+        guard limit.allowed else {
             metrics.event(event.source, .rateLimited)
             throw Problem(.rateLimited, "user '\(event.userID.prefix(64))' of channel '\(limitChannel)' is over serve.rate_limit; "
-                + "retry after \(decision.retryAfter) s", retryAfter: decision.retryAfter)
+                + "retry after \(limit.retryAfter) s", retryAfter: limit.retryAfter)
         }
-        switch try await store.insertEvent(event) {
+        let decision = EventProcessor.decisionAtAccept(event, intents: intents)
+        switch try await store.insertEvent(event, decided: decision) {
         case .stored(let id):
             metrics.event(event.source, .accepted)
-            eventSignal.notify()
+            if let decision {
+                for m in decision.replies { metrics.outbox(m.channel == "slack" || m.channel == "telegram" ? m.channel : "generic", state: "simulated") }
+                if decision.run != nil { runSignal.notify() }
+            } else {
+                eventSignal.notify()
+            }
             return HTTPSupport.json(["event_id": .string(id), "duplicate": false], status: .accepted)
         case .duplicate(let id):
             metrics.event(event.source, .duplicate)

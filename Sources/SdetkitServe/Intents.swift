@@ -26,6 +26,37 @@ public struct IntentParser: Sendable {
 
     /// Lower-case words of `text`: Slack mentions (`<@U1>`) dropped, a Telegram command's `/` and `@bot` removed.
     static func words(_ text: String) -> [String] {
+        var text = text
+        if let ascii = text.withUTF8({ b in b.allSatisfy { $0 < 0x80 } ? asciiWords(b) : nil }) { return ascii }
+        return unicodeWords(text)
+    }
+
+    /// ``words(_:)`` for ASCII text, on its bytes (no grapheme breaking or Unicode case mapping): the same words.
+    static func asciiWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        var out: [String] = []
+        var word: [UInt8] = []
+        var inMention = false
+        func flush() {
+            var w = word[...]
+            if w.first == UInt8(ascii: "/") { w = w.dropFirst() }
+            if let at = w.firstIndex(of: UInt8(ascii: "@")) { w = w[..<at] }
+            if !w.isEmpty { out.append(String(decoding: w, as: UTF8.self)) }
+            word.removeAll(keepingCapacity: true)
+        }
+        for b in bytes {
+            if b == UInt8(ascii: "<") { inMention = true; continue }
+            if inMention { if b == UInt8(ascii: ">") { inMention = false }; continue }
+            switch b {
+            case 0x09...0x0D, 0x20, UInt8(ascii: ","), UInt8(ascii: "!"), UInt8(ascii: "?"): flush()
+            case 0x41...0x5A: word.append(b + 0x20)
+            default: word.append(b)
+            }
+        }
+        flush()
+        return out
+    }
+
+    static func unicodeWords(_ text: String) -> [String] {
         var cleaned = ""
         var inMention = false
         for ch in text {
@@ -47,12 +78,19 @@ public struct IntentParser: Sendable {
         return false
     }
 
+    static let simple: [([String], Intent)] = [
+        (["help", "помощь", "start", "справка"], .help),
+        (["status", "статус"], .status),
+        (["audit", "аудит"], .audit),
+        (["dashboard", "дашборд"], .dashboard),
+    ]
+
     /// The intent of `text` (nil: not understood, answer with help) and the language of the reply.
     public func parse(_ text: String) -> (intent: Intent?, language: ReplyLanguage) {
         let w = Self.words(text)
-        let russian = text.unicodeScalars.contains { (0x0400...0x04FF).contains($0.value) }
+        let russian = text.utf8.contains { $0 >= 0x80 } && text.unicodeScalars.contains { (0x0400...0x04FF).contains($0.value) }
         let lang: ReplyLanguage = russian ? .russian : .english
-        func after(_ keys: Set<String>) -> String? {
+        func after(_ keys: [String]) -> String? {
             guard let i = w.firstIndex(where: { keys.contains($0) }), i + 1 < w.count else { return nil }
             return w[i + 1]
         }
@@ -78,13 +116,7 @@ public struct IntentParser: Sendable {
             let n = i + 1 < w.count ? Int(w[i + 1]) : nil
             return (.history(min(max(n ?? 10, 1), 50)), lang)
         }
-        let simple: [(Set<String>, Intent)] = [
-            (["help", "помощь", "start", "справка"], .help),
-            (["status", "статус"], .status),
-            (["audit", "аудит"], .audit),
-            (["dashboard", "дашборд"], .dashboard),
-        ]
-        for (keys, intent) in simple where w.contains(where: { keys.contains($0) }) { return (intent, lang) }
+        for (keys, intent) in Self.simple where w.contains(where: { keys.contains($0) }) { return (intent, lang) }
         return (nil, lang)
     }
 

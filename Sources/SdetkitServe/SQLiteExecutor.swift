@@ -30,14 +30,14 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `sql` with `values` bound in order, to completion.
-    func run(_ sql: String, _ values: [(any Sendable)?] = []) throws {
+    func run(_ sql: String, _ values: [(any SQLBindable)?] = []) throws {
         let s = try statement(sql)
         s.bindAll(values)
         try s.run()
     }
 
     /// Rows of `sql`, mapped by `row`.
-    func query<T>(_ sql: String, _ values: [(any Sendable)?] = [], _ row: (Statement) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ values: [(any SQLBindable)?] = [], _ row: (Statement) throws -> T) throws -> [T] {
         let s = try statement(sql)
         s.bindAll(values)
         var out: [T] = []
@@ -56,6 +56,17 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "sdetkit.serve.writer")
     private let state = Mutex(State())
     let maxBatch: Int
+    private let checkpointer: Checkpointer?
+    // Used only on `queue` (the WAL hook runs inside COMMIT): the WAL's frames after the last commit, and where the
+    // last background checkpoint was asked for.
+    private var walFrames = 0
+    private var backgroundAskedAt = 0
+    private var finishedWhenAsked = 0
+    /// WAL growth (frames, 4 KiB pages) after which the checkpointer is asked to copy the WAL into the database.
+    static let backgroundCheckpointFrames = 512
+    /// WAL size from which the writer finishes the checkpointer's work itself (a background checkpoint alone never
+    /// catches up with a writer that never pauses: the WAL would grow without end).
+    static let writerCheckpointFrames = 4096
 
     private struct State {
         var pending: [Op] = []
@@ -68,9 +79,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         let resume: @Sendable (Result<any Sendable, any Error>) -> Void
     }
 
-    init(db: SQLiteConnection, maxBatch: Int = 1024) {
+    init(db: SQLiteConnection, maxBatch: Int = 1024, checkpointer: Checkpointer? = nil) {
         self.db = db
         self.maxBatch = maxBatch
+        self.checkpointer = checkpointer
+        if checkpointer != nil {
+            db.db.onWALCommit { [unowned self] frames in self.walFrames = frames }
+        }
     }
 
     /// Runs `body` inside the next group transaction; returns once that transaction is committed.
@@ -115,10 +130,34 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Op]) {
-        var results: [Result<any Sendable, any Error>] = []
+        // Fast path: the whole batch in one transaction without savepoints (a savepoint per operation costs three
+        // statements and a statement journal). Operations only touch the database, so when one of them fails the
+        // transaction is rolled back and the batch runs again with a savepoint per operation.
+        var results: [any Sendable] = []
         results.reserveCapacity(batch.count)
         do {
             try db.run("BEGIN IMMEDIATE")  // prepared once and cached, as every statement of the loop
+            for op in batch { results.append(try op.body(db)) }
+            try db.run("COMMIT")
+            for (op, v) in zip(batch, results) { op.resume(.success(v)) }
+            didCommit()
+            return
+        } catch {
+            try? db.run("ROLLBACK")
+            if batch.count == 1 {
+                batch[0].resume(.failure(error))
+                return
+            }
+        }
+        commitIsolated(batch)
+    }
+
+    /// One transaction, a savepoint per operation: one that fails leaves the others intact.
+    private func commitIsolated(_ batch: [Op]) {
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        do {
+            try db.run("BEGIN IMMEDIATE")
             for op in batch {
                 do {
                     try db.run("SAVEPOINT op")
@@ -138,6 +177,29 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         for (op, r) in zip(batch, results) { op.resume(r) }
+        didCommit()
+    }
+
+    /// After each commit (its callers already resumed): background checkpoints as the WAL grows, and when it is
+    /// large, a short one by the writer itself right after a background one finished — it then copies only the
+    /// few frames committed meanwhile, and the next transaction starts the WAL from its beginning again.
+    private func didCommit() {
+        guard let checkpointer else { return }
+        if walFrames < backgroundAskedAt { backgroundAskedAt = 0 }  // the WAL started again from its beginning
+        if walFrames >= Self.writerCheckpointFrames {
+            let (running, finished) = checkpointer.progress
+            if running { return }
+            if finished > finishedWhenAsked {
+                try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finishedWhenAsked = finished
+                return
+            }
+        }
+        if walFrames >= backgroundAskedAt + Self.backgroundCheckpointFrames || walFrames >= Self.writerCheckpointFrames {
+            backgroundAskedAt = walFrames
+            finishedWhenAsked = checkpointer.progress.finished
+            checkpointer.request()
+        }
     }
 
     /// Waits for queued work to commit, then refuses new work.
@@ -146,6 +208,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             queue.async {
                 self.drain()
                 self.state.withLock { $0.closed = true }
+                self.checkpointer?.stop()
                 try? self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  // a stopped server leaves an empty WAL
                 c.resume()
             }
@@ -178,5 +241,55 @@ final class ReadPool: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+/// Copies the WAL into the database (`PRAGMA wal_checkpoint(PASSIVE)`) on its own connection and serial queue,
+/// when the writer asks; requests while one is running are merged. The writer runs with `wal_autocheckpoint=0`,
+/// so a commit never does this work itself; a passive checkpoint never blocks the writer or the readers.
+final class Checkpointer: @unchecked Sendable {
+    // @unchecked: `db` is used only on `queue`; the flags are under a Mutex.
+    private let db: SQLiteConnection
+    private let queue = DispatchQueue(label: "sdetkit.serve.checkpointer")
+    private let state = Mutex((running: false, again: false, stopped: false, finished: 0))
+
+    /// Whether a checkpoint is running, and how many have finished.
+    var progress: (running: Bool, finished: Int) { state.withLock { ($0.running, $0.finished) } }
+
+    init(db: SQLiteConnection) { self.db = db }
+
+    func request() {
+        let start: Bool = state.withLock { s in
+            if s.stopped { return false }
+            if s.running {
+                s.again = true
+                return false
+            }
+            s.running = true
+            return true
+        }
+        if start { queue.async { self.loop() } }
+    }
+
+    private func loop() {
+        while true {
+            try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            let more: Bool = state.withLock { s in
+                s.finished += 1
+                if s.again && !s.stopped {
+                    s.again = false
+                    return true
+                }
+                s.running = false
+                return false
+            }
+            if !more { return }
+        }
+    }
+
+    /// No checkpoint starts after this; one in progress finishes first.
+    func stop() {
+        state.withLock { $0.stopped = true }
+        queue.sync {}
     }
 }

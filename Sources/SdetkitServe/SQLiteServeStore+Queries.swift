@@ -3,12 +3,12 @@ import SdetkitStore
 
 /// Queries: on read connections, concurrent with the writer and with each other.
 extension SQLiteServeStore {
-    static let eventColumns = "event_id, source, channel, user_id, external_id, text, state, received_at, request_id, run_id, reply_to"
+    static let eventColumns = "event_id, source, channel, user_id, external_id, text, state, received_ms, request_id, run_id, reply_to"
 
     static func eventRow(_ s: Statement) -> StoredEvent {
         StoredEvent(eventID: s.string(0), source: ChannelKind(rawValue: s.string(1)) ?? .generic, channel: s.string(2),
                     userID: s.string(3), externalID: s.optionalString(4), text: s.string(5),
-                    state: EventState(rawValue: s.string(6)) ?? .accepted, receivedAt: s.string(7), requestID: s.string(8),
+                    state: EventState(rawValue: s.string(6)) ?? .accepted, receivedAt: Timestamps.rfc3339(millis: s.int(7)), requestID: s.string(8),
                     runID: s.optionalString(9), replyTo: (try? JSONParser.parse(s.string(10))) ?? .null)
     }
 
@@ -31,7 +31,7 @@ extension SQLiteServeStore {
             try c.execute("BEGIN")
             defer { try? c.execute("COMMIT") }
             let filter = channel == nil ? "" : " WHERE channel = ?"
-            let args: [(any Sendable)?] = channel.map { [$0] } ?? []
+            let args: [(any SQLBindable)?] = channel.map { [$0] } ?? []
             let total = try c.query("SELECT COUNT(*) FROM events" + filter, args) { $0.int(0) }.first ?? 0
             let rows = try c.query("SELECT \(Self.eventColumns) FROM events\(filter) ORDER BY received_ms DESC, rowid DESC LIMIT ?",
                                    args + [limit], Self.eventRow)
@@ -48,7 +48,7 @@ extension SQLiteServeStore {
     public func runs(status: QueuedRunStatus?, limit: Int) async throws -> [QueuedRun] {
         try await readers.read { c in
             let filter = status == nil ? "" : " WHERE status = ?"
-            let args: [(any Sendable)?] = status.map { [$0.rawValue] } ?? []
+            let args: [(any SQLBindable)?] = status.map { [$0.rawValue] } ?? []
             return try c.query("SELECT \(Self.runColumns) FROM runs\(filter) ORDER BY created_ms DESC, rowid DESC LIMIT ?",
                                args + [limit], Self.runRow).compactMap { $0 }
         }
@@ -63,15 +63,15 @@ extension SQLiteServeStore {
     public func outbox(channel: String?, limit: Int) async throws -> [StoredOutboxMessage] {
         try await readers.read { c in
             let filter = channel == nil ? "" : " WHERE channel = ?"
-            let args: [(any Sendable)?] = channel.map { [$0] } ?? []
+            let args: [(any SQLBindable)?] = channel.map { [$0] } ?? []
             return try c.query("""
-                SELECT message_id, channel, method, body, state, event_id, created_at FROM outbox\(filter)
+                SELECT message_id, channel, method, body, state, event_id, created_ms FROM outbox\(filter)
                 ORDER BY created_ms DESC, rowid DESC LIMIT ?
                 """, args + [limit]) { s in
                 StoredOutboxMessage(message: OutboxMessage(messageID: s.string(0), channel: s.string(1), method: s.string(2),
                                                            body: (try? JSONParser.parse(s.string(3))) ?? .null,
                                                            eventID: s.optionalString(5)),
-                                    state: OutboxState(rawValue: s.string(4)) ?? .simulated, createdAt: s.string(6))
+                                    state: OutboxState(rawValue: s.string(4)) ?? .simulated, createdAt: Timestamps.rfc3339(millis: s.int(6)))
             }
         }
     }

@@ -10,7 +10,7 @@ import SdetkitStore
 /// there, and its caller resumes only after the transaction holding it is durable. Queries use their own read
 /// connections (WAL readers never block the writer).
 public final class SQLiteServeStore: ServeStore {
-    static let schemaVersion = 2
+    static let schemaVersion = 3
     let path: String
     let writer: GroupCommitWriter
     let readers: ReadPool
@@ -23,7 +23,8 @@ public final class SQLiteServeStore: ServeStore {
         }
         let conn = try SQLiteServeStore.open(path, readOnly: false)
         try SQLiteServeStore.migrate(conn)
-        writer = GroupCommitWriter(db: conn)
+        try conn.execute("PRAGMA wal_autocheckpoint=0")  // the checkpointer does it, off the writer's thread
+        writer = GroupCommitWriter(db: conn, checkpointer: Checkpointer(db: try SQLiteServeStore.open(path, readOnly: false)))
         readers = ReadPool { try SQLiteServeStore.open(path, readOnly: true) }
     }
 
@@ -80,6 +81,12 @@ public final class SQLiteServeStore: ServeStore {
             "DROP INDEX events_state",
             "CREATE INDEX events_pending ON events (received_ms) WHERE state = 'accepted'",
         ],
+        [
+            // The wall-clock text of events and outbox messages is derived from their milliseconds when read
+            // instead of being stored twice (the same RFC 3339 text).
+            "ALTER TABLE events DROP COLUMN received_at",
+            "ALTER TABLE outbox DROP COLUMN created_at",
+        ],
     ]
 
     static func migrate(_ c: SQLiteConnection) throws {
@@ -114,21 +121,29 @@ public final class SQLiteServeStore: ServeStore {
 
     // MARK: Events
 
-    public func insertEvent(_ e: NewEvent) async throws -> EventInsertOutcome {
+    public func insertEvent(_ e: NewEvent, decided: EventResolution?) async throws -> EventInsertOutcome {
         let ms = Self.nowMillis()
+        let state = decided?.state ?? e.state
         return try await writer.write { c in
-            if let ext = e.externalID {
+            // The UNIQUE (source, external_id) constraint finds a duplicate: the common case (a new event) costs one statement.
+            try c.run("""
+                INSERT INTO events (event_id, source, channel, user_id, external_id, text, state, body_sha256, reply_to,
+                  request_id, run_id, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT (source, external_id) DO NOTHING
+                """, [e.eventID, e.source.rawValue, e.channel, e.userID, e.externalID, e.text, state.rawValue, e.bodySHA256,
+                      CanonicalJSON.string(e.replyTo), e.requestID, decided?.run?.runID, ms])
+            if c.changes == 0, let ext = e.externalID {
                 let found = try c.query("SELECT event_id, body_sha256 FROM events WHERE source = ? AND external_id = ?",
                                         [e.source.rawValue, ext]) { ($0.string(0), $0.string(1)) }
                 if let (id, sha) = found.first {
                     return sha == e.bodySHA256 ? EventInsertOutcome.duplicate(eventID: id) : .conflict(eventID: id)
                 }
+                throw ServeError.store("server store: event \(e.eventID) was neither stored nor found as a duplicate")
             }
-            try c.run("""
-                INSERT INTO events (event_id, source, channel, user_id, external_id, text, state, body_sha256, reply_to,
-                  request_id, received_at, received_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-                """, [e.eventID, e.source.rawValue, e.channel, e.userID, e.externalID, e.text, e.state.rawValue, e.bodySHA256,
-                      CanonicalJSON.string(e.replyTo), e.requestID, Self.timestamp(ms), ms])
+            if let d = decided {
+                if let run = d.run { try Self.insertRun(c, run, ms: ms) }
+                for m in d.replies { try Self.insertOutbox(c, m, ms: ms) }
+            }
             return EventInsertOutcome.stored(eventID: e.eventID)
         }
     }
@@ -155,10 +170,8 @@ public final class SQLiteServeStore: ServeStore {
 
     static func insertOutbox(_ c: SQLiteConnection, _ m: OutboxMessage, ms: Int) throws {
         try c.run("""
-            INSERT INTO outbox (message_id, channel, method, body, state, event_id, created_at, created_ms)
-            VALUES (?,?,?,?,?,?,?,?)
-            """, [m.messageID, m.channel, m.method, CanonicalJSON.string(m.body), OutboxState.simulated.rawValue, m.eventID,
-                  timestamp(ms), ms])
+            INSERT INTO outbox (message_id, channel, method, body, state, event_id, created_ms) VALUES (?,?,?,?,?,?,?)
+            """, [m.messageID, m.channel, m.method, CanonicalJSON.string(m.body), OutboxState.simulated.rawValue, m.eventID, ms])
     }
 
     // MARK: Runs

@@ -302,8 +302,10 @@ public struct ClaimLimits: Sendable {
 /// The server's own store: events, idempotency keys, the run queue and the outbox. SQLite today
 /// (``SQLiteServeStore``); the protocol is the seam for a PostgreSQL store shared by several servers.
 public protocol ServeStore: Sendable {
-    /// Stores an event, deduplicated on (source, external id); returns once it is durable.
-    func insertEvent(_ event: NewEvent) async throws -> EventInsertOutcome
+    /// Stores an event, deduplicated on (source, external id); returns once it is durable. With `decided`, the
+    /// event is stored with that decision (its state, replies and run) in the same transaction, and the processor
+    /// never sees it; a duplicate stores nothing.
+    func insertEvent(_ event: NewEvent, decided: EventResolution?) async throws -> EventInsertOutcome
     /// Events the processor has not handled yet, oldest first.
     func pendingEvents(limit: Int) async throws -> [StoredEvent]
     /// Records what the processor decided, with its replies and runs, in one transaction.
@@ -332,4 +334,9 @@ public protocol ServeStore: Sendable {
     /// A write that commits: the store is usable (`/readyz`).
     func checkWritable() async throws
     func close() async
+}
+
+extension ServeStore {
+    /// Stores an event for the processor to decide.
+    public func insertEvent(_ event: NewEvent) async throws -> EventInsertOutcome { try await insertEvent(event, decided: nil) }
 }

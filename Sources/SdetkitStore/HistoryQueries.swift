@@ -74,9 +74,9 @@ public struct RunFilter: Sendable, Hashable {
     }
 
     /// A `WHERE …` clause (with leading space, or empty) over table `runs` and its arguments.
-    public func sql() -> (String, [(any Sendable)?]) {
+    public func sql() -> (String, [(any SQLBindable)?]) {
         var parts: [String] = []
-        var args: [(any Sendable)?] = []
+        var args: [(any SQLBindable)?] = []
         if let sinceEpoch { parts.append("captured_epoch >= ?"); args.append(sinceEpoch) }
         if let untilEpoch { parts.append("captured_epoch < ?"); args.append(untilEpoch) }
         if let template { parts.append("template = ?"); args.append(template) }

@@ -82,7 +82,9 @@ final class ChatWebhookTests: XCTestCase {
         }
         let (events, total) = try await fx.store.events(channel: "slack", limit: 10)
         XCTAssertEqual(total, 2, "the message once (three deliveries) and the bot message")
-        XCTAssertEqual(Set(events.map(\.state)), [.accepted, .ignored])
+        XCTAssertEqual(Set(events.map(\.state)), [.processed, .ignored], "'help' needs no reads: it is decided as it is stored")
+        let replies = try await fx.store.outbox(channel: "slack", limit: 10)
+        XCTAssertEqual(replies.count, 1, "one reply, for the one stored message (none for the bot's, none for the retries)")
     }
 
     func testSlackSlashCommandIsAnsweredAtOnceAndLandsInTheOutbox() async throws {

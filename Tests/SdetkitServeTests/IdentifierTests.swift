@@ -1,4 +1,6 @@
 import XCTest
+import Foundation
+import Logging
 @testable import SdetkitServe
 
 /// Identifiers, timestamps and Content-Type parsing on the request path (rewritten for speed: these pin what
@@ -51,7 +53,7 @@ final class IdentifierTests: XCTestCase {
         XCTAssertEqual(HTTPSupport.mediaType("téxt/plain"), "téxt/plain", "non-ASCII is kept, not case-mapped")
     }
 
-    func testTheStoreMigratesToThePartialPendingIndex() throws {
+    func testTheStoreMigratesToThePartialPendingIndex() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sdetkit-ids-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -61,17 +63,60 @@ final class IdentifierTests: XCTestCase {
         try v1.execute("BEGIN")
         for sql in SQLiteServeStore.migrations[0] { try v1.execute(sql) }
         try v1.run("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+        try v1.run("""
+            INSERT INTO events (event_id, source, channel, user_id, external_id, text, state, body_sha256, reply_to, request_id,
+              received_at, received_ms) VALUES ('evt_1', 'generic', 'ci', 'u1', 'k1', 'help', 'processed', 'ab', '{}', 'r1',
+              '2026-12-06T10:00:00.123Z', 1796551200123)
+            """)
+        try v1.run("""
+            INSERT INTO outbox (message_id, channel, method, body, state, event_id, created_at, created_ms)
+            VALUES ('msg_1', 'ci', 'reply', '{"text":"hi"}', 'simulated', 'evt_1', '2026-12-06T10:00:00.124Z', 1796551200124)
+            """)
         try v1.execute("COMMIT")
-        _ = try SQLiteServeStore(path: path)
+        let store = try SQLiteServeStore(path: path)
+        // The rows come through every migration: the wall-clock text derived from the milliseconds is what was stored.
+        let events = try await store.events(channel: "ci", limit: 5)
+        XCTAssertEqual(events.events.map(\.receivedAt), ["2026-12-06T10:00:00.123Z"])
+        XCTAssertEqual(events.events.first?.externalID, "k1")
+        let outbox = try await store.outbox(channel: "ci", limit: 5)
+        XCTAssertEqual(outbox.map(\.createdAt), ["2026-12-06T10:00:00.124Z"])
+        let columns = try SQLiteServeStore.open(path, readOnly: true).query(
+            "SELECT name FROM pragma_table_info('events') UNION ALL SELECT name FROM pragma_table_info('outbox')") { $0.string(0) }
+        XCTAssertFalse(columns.contains("received_at") || columns.contains("created_at"), "\(columns)")
         let c = try SQLiteServeStore.open(path, readOnly: true)
         let indexes = try c.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name") {
             $0.string(0)
         }
         XCTAssertEqual(indexes, ["events_channel", "events_pending"])
-        XCTAssertEqual(try c.query("SELECT value FROM meta WHERE key = 'schema_version'") { $0.string(0) }, ["2"])
+        XCTAssertEqual(try c.query("SELECT value FROM meta WHERE key = 'schema_version'") { $0.string(0) }, [String(SQLiteServeStore.schemaVersion)])
         let plan = try c.query("EXPLAIN QUERY PLAN SELECT event_id FROM events WHERE state = 'accepted' ORDER BY received_ms, rowid LIMIT 5") {
             $0.string(3)
         }
         XCTAssertTrue(plan.joined().contains("events_pending"), "pending events are read through the partial index: \(plan)")
+        await store.close()
+    }
+}
+
+/// The server's log lines: one canonical JSON object per line (keys sorted), base members never overwritten.
+final class LogLineTests: XCTestCase {
+    func testALogLineIsCanonicalJSONWithTheMetadataAndTheBaseMembersKept() throws {
+        var h = JSONLogHandler(label: "sdetkit.serve")
+        h.metadata = ["server": "a", "route": "handler's"]
+        let event = LogEvent(level: .info, message: "request", metadata: ["route": "/webhook/generic", "msg": "spoof", "q": "\"\n"],
+                             source: nil, file: #file, function: #function, line: #line)
+        let line = h.line(for: event)
+        XCTAssertEqual(line.last, 0x0A)
+        XCTAssertEqual(line.filter { $0 == 0x0A }.count, 1, "one line, control characters escaped")
+        let text = String(decoding: line.dropLast(), as: UTF8.self)
+        let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String])
+        XCTAssertEqual(o["msg"], "request")
+        XCTAssertEqual(o["route"], "/webhook/generic", "the event's metadata wins over the handler's")
+        XCTAssertEqual(o["server"], "a")
+        XCTAssertEqual(o["q"], "\"\n")
+        XCTAssertEqual(o["level"], "info")
+        XCTAssertEqual(o["logger"], "sdetkit.serve")
+        XCTAssertEqual(o.keys.sorted(), ["level", "logger", "msg", "q", "route", "server", "ts"])
+        let keys = text.split(separator: ",").compactMap { $0.split(separator: ":").first }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "{\"")) }
+        XCTAssertEqual(keys, keys.sorted(), "members in canonical (sorted) order: \(text)")
     }
 }
