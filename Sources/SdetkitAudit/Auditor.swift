@@ -21,17 +21,25 @@ public enum Auditor {
     /// Audits `input` under `profile`. Deterministic: the same files give the same report.
     /// `workTreeToken` (from the workspace's ``WorkTreeObserver``), when given, stands for the files' stat data in
     /// the scan memo: within one command, audits then share a scan without stat-ing every file again.
-    public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil) -> AuditReport {
+    public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil,
+                           options: AuditOptions = AuditOptions()) -> AuditReport {
         let context = profile == .default ? defaultContext : enterpriseContext
         var findings = Governance.findings(files: input.files, profile: profile)
-        let ignore = AuditIgnore.load(input)
+        // `audit.exclude` first, then the ignore file: its later patterns (and `!` re-includes) win.
+        let ignore = AuditIgnore(options.exclude.joined(separator: "\n")).followed(by: AuditIgnore.load(input))
         let scope = input.files.filter { file in
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
                 && !ignore.excludes(file.path)
         }
         let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile,
                                                                  workTreeToken: workTreeToken)
-        findings += scanned
+        // Content findings in test paths are capped here, not in the (shared, memoized) scan.
+        findings += scanned.map { f in
+            guard f.context == "test", f.severity > options.testMaxSeverity else { return f }
+            var lowered = f
+            lowered.severity = options.testMaxSeverity
+            return lowered
+        }
         findings.sort(by: Finding.reportOrder)
         return AuditReport(profile: profile, score: AuditScore.compute(findings), findings: findings,
                            filesScanned: filesScanned, bytesScanned: bytesScanned,
@@ -263,10 +271,9 @@ public enum Auditor {
             } else {
                 fingerprint = Fingerprint.file(ruleID: r.rule.id, path: path)
             }
-            // Content findings (secrets, markers, workflow lines) in tests are kept but lowered; file-level and
-            // informational findings keep their severity.
-            let lowered = inTests && r.line != nil && r.rule.severity > .low
-            out.append(Finding(ruleID: r.rule.id, severity: lowered ? TestPaths.lowered(r.rule.severity) : r.rule.severity,
+            // Content findings (secrets, markers, workflow lines) in tests are marked; ``run`` caps their severity
+            // (`audit.test_max_severity`). File-level and informational findings keep theirs.
+            out.append(Finding(ruleID: r.rule.id, severity: r.rule.severity,
                                path: path, line: r.line, message: r.message, remediation: r.rule.remediation,
                                fingerprint: fingerprint, context: inTests && r.line != nil ? "test" : nil))
         }

@@ -212,3 +212,16 @@ public enum AuditError: UserFacingError, Equatable {
 
     public var exitStatus: ExitStatus { .usage }
 }
+
+/// How an audit treats paths (`audit:` in config.yaml).
+public struct AuditOptions: Sendable, Equatable {
+    /// Excluded paths, in gitignore syntax; read before `.sdetkit/audit-ignore`.
+    public var exclude: [String]
+    /// The most severe a content finding in a test, fixture or example path can be.
+    public var testMaxSeverity: Severity
+
+    public init(exclude: [String] = [], testMaxSeverity: Severity = .low) {
+        self.exclude = exclude
+        self.testMaxSeverity = testMaxSeverity
+    }
+}

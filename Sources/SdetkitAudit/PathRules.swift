@@ -26,6 +26,11 @@ public struct AuditIgnore: Sendable, Equatable {
 
     public var isEmpty: Bool { patterns.isEmpty }
 
+    private init(patterns: [Pattern]) { self.patterns = patterns }
+
+    /// These patterns, then `other`'s (the last matching pattern wins).
+    public func followed(by other: AuditIgnore) -> AuditIgnore { AuditIgnore(patterns: patterns + other.patterns) }
+
     public init(_ text: String) {
         var out: [Pattern] = []
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {
@@ -165,7 +170,4 @@ enum TestPaths {
         return base.hasSuffix("Tests.swift") || base.hasSuffix("Test.java") || base.hasSuffix("Test.kt")
     }
 
-    /// The severity a content finding gets in a test path: at most `low`, so a release gate at `medium` or above
-    /// does not fail on test keys while the finding stays in the report.
-    static func lowered(_ s: Severity) -> Severity { s > .low ? .low : s }
 }

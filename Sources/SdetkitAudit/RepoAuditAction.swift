@@ -53,8 +53,11 @@ public struct RepoAuditAction: AgentAction {
         var report: AuditReport
         do {
             let repo = try GitRepository.open(workdir: context.repoRoot)
+            let settings = context.config.audit
+            let options = AuditOptions(exclude: settings.exclude,
+                                       testMaxSeverity: Severity(rawValue: settings.testMaxSeverity.rawValue) ?? .low)
             report = Auditor.run(try Auditor.input(from: repo, changedSince: changedSince), profile: profile,
-                                 workTreeToken: context.workTree.token())
+                                 workTreeToken: context.workTree.token(), options: options)
             if let preloaded {
                 report = Baseline.filter(report, baseline: preloaded)
             } else if let b = params["baseline"]?.stringValue, !b.isEmpty {

@@ -91,14 +91,17 @@ public struct AgentConfig: Sendable, Hashable {
     public var slo: SLO
     /// Settings of `sdetkit agent serve` (see docs/serve.md). Not part of ``digest``.
     public var serve: Serve
+    /// Settings of the audit (exclusions, the test-path severity cap). Part of ``digest`` when not the default.
+    public var audit: Audit
 
     public init(budgets: Budgets = .defaults, provider: Provider = .defaults, safety: Safety = .defaults,
-                slo: SLO = .defaults, serve: Serve = .defaults) {
+                slo: SLO = .defaults, serve: Serve = .defaults, audit: Audit = .defaults) {
         self.budgets = budgets
         self.provider = provider
         self.safety = safety
         self.slo = slo
         self.serve = serve
+        self.audit = audit
     }
 
     /// The configuration used when there is no config file.
@@ -108,12 +111,20 @@ public struct AgentConfig: Sendable, Hashable {
     public var json: JSONValue {
         var members = runJSONMembers
         members["serve"] = serve.json
+        members["audit"] = audit.json
         return .object(members)
     }
 
-    /// Every section that can change what a run does, i.e. ``json`` without `serve`.
-    /// Its members are exactly the whole config of the versions before `serve` existed, so digests stay equal.
+    /// Every section that can change what a run does, i.e. ``json`` without `serve` (and without `audit` while it
+    /// is the default). Its members are then exactly the whole config of the versions before `serve` and `audit`
+    /// existed, so digests stay equal.
     var runJSONMembers: [String: JSONValue] {
+        var members = baseRunJSONMembers
+        if audit != .defaults { members["audit"] = audit.json }
+        return members
+    }
+
+    private var baseRunJSONMembers: [String: JSONValue] {
         [
             "version": .int(Self.currentVersion),
             "budgets": .object([

@@ -45,6 +45,7 @@ public enum ConfigLoader {
             case "provider": config.provider = try readProvider(m, reader)
             case "safety": config.safety = try readSafety(m, reader)
             case "serve": config.serve = try readServe(m, reader)
+            case "audit": config.audit = try readAudit(m, reader)
             default: config.slo = try readSLO(m, reader)
             }
         }
@@ -59,7 +60,7 @@ public enum ConfigLoader {
     }
 
     enum Keys {
-        static let top = ["version", "budgets", "provider", "safety", "slo", "serve"]
+        static let top = ["version", "budgets", "provider", "safety", "slo", "audit", "serve"]
         static let budgets = ["max_steps", "max_actions"]
         static let provider = ["type", "endpoint", "model", "timeout_seconds"]
         static let safety = ["write_allowlist", "shell_allowlist", "shell_timeout_seconds", "max_output_bytes"]

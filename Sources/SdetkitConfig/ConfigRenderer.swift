@@ -81,6 +81,21 @@ public enum ConfigRenderer {
         line(2, "p95_duration_ms: \(config.slo.p95DurationMs)")
         gap()
 
+        comment(0, "The audit (repo.audit, 'sdetkit agent audit', the demo's audits; docs/audit.md).")
+        line(0, "audit:")
+        comment(2, "Paths the content and file checks leave out, in gitignore syntax (before .sdetkit/audit-ignore,",
+                "whose patterns, '!' re-includes too, are read after these). Example: [vendor/, \"*.min.js\"]")
+        if config.audit.exclude.isEmpty {
+            line(2, "exclude: []")
+        } else {
+            line(2, "exclude:")
+            for p in config.audit.exclude { line(4, "- " + string(p)) }
+        }
+        comment(2, "The most severe a secret, marker or workflow-line finding in a test, fixture or example path can be",
+                "(critical, high, medium, low or info; default low; critical keeps them as they are).")
+        line(2, "test_max_severity: \(config.audit.testMaxSeverity.rawValue)")
+        gap()
+
         out += renderServe(config.serve, commented: commented)
         return out
     }

@@ -31,11 +31,15 @@ public struct Dashboard: Sendable {
         return summary
     }
 
-    /// The history's integrity as the index maintains it incrementally (cheap at any size): every ledger
-    /// entry's chain link and every record hash were checked once, when indexed.
+    /// The history's integrity from a full verification run now (`history verify`: every record hash, the
+    /// ledger chain, the index's head): "verified" only when it ran clean, otherwise the first problem and how
+    /// many there are. The index's own incremental check would miss a record edited after it was indexed.
     public static func integrity(of store: HistoryStore) throws -> IntegrityState {
-        let i = try store.integrity()
-        return IntegrityState(verified: i.verified, entries: i.entries, head: i.head, problem: i.problem)
+        let r = try store.verify()
+        let problem = r.problems.first.map { p in
+            "\(p.kind): \(p.detail)" + (r.problems.count > 1 ? " (and \(r.problems.count - 1) more; run 'sdetkit agent history verify')" : "")
+        }
+        return IntegrityState(verified: r.ok, entries: r.entries, head: r.head, problem: problem)
     }
 
     /// Streams `format` to `sink` in chunks. JSON lists every failure (streamed from the index); HTML and

@@ -43,4 +43,29 @@ final class PathRuleTests: XCTestCase {
         XCTAssertFalse(TestPaths.isTest("src/contest/a.py"))
         XCTAssertTrue(TestPaths.isTest("Tests/FooTests/BarTests.swift"))
     }
+
+    func testConfigExcludeComesBeforeTheIgnoreFile() {
+        let ghp = "ghp_" + Gen.string(36, Gen.alnum, seed: 3_003)
+        let files = ["vendor/lib.js": "t='\(ghp)'\n", "vendor/keep.js": "t='\(ghp)'\n", "gen/out.js": "t='\(ghp)'\n",
+                     "src/app.js": "t='\(ghp)'\n", AuditIgnore.path: "!vendor/keep.js\n"]
+        let r = audit(files, options: AuditOptions(exclude: ["vendor/", "/gen"]))
+        XCTAssertEqual(findings(r, "secrets.github-token").map(\.path), ["src/app.js", "vendor/keep.js"],
+                       "audit.exclude leaves vendor/ and gen out; the ignore file's later '!' re-includes one file")
+        XCTAssertEqual(findings(audit(files), "secrets.github-token").count, 4, "without the option nothing else is excluded")
+    }
+
+    func testTheTestPathSeverityCapIsConfigurable() {
+        let ghp = "ghp_" + Gen.string(36, Gen.alnum, seed: 3_004)
+        let files = ["tests/a.txt": "t='\(ghp)'\n", "src/a.py": "t='\(ghp)'\n"]
+        func severities(_ cap: Severity) -> [String: Severity] {
+            let hits = findings(audit(files, options: AuditOptions(testMaxSeverity: cap)), "secrets.github-token")
+            return Dictionary(uniqueKeysWithValues: hits.map { ($0.path ?? "", $0.severity) })
+        }
+        XCTAssertEqual(severities(.info), ["tests/a.txt": .info, "src/a.py": .critical])
+        XCTAssertEqual(severities(.medium), ["tests/a.txt": .medium, "src/a.py": .critical])
+        XCTAssertEqual(severities(.critical), ["tests/a.txt": .critical, "src/a.py": .critical], "critical keeps them as they are")
+        // One scan serves every cap (the memo holds unlowered findings): asking again in any order gives the same.
+        XCTAssertEqual(severities(.low), ["tests/a.txt": .low, "src/a.py": .critical])
+        XCTAssertEqual(severities(.info)["tests/a.txt"], .info)
+    }
 }

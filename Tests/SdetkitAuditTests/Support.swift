@@ -46,10 +46,11 @@ let completeGovernance: [String: String] = [
 ]
 
 /// Audits in-memory files on top of a complete set of governance files.
-func audit(_ files: [String: String], profile: AuditProfile = .default, governance: Bool = true) -> AuditReport {
+func audit(_ files: [String: String], profile: AuditProfile = .default, governance: Bool = true,
+           options: AuditOptions = AuditOptions()) -> AuditReport {
     var all = governance ? completeGovernance : [:]
     for (k, v) in files { all[k] = v }
-    return Auditor.run(AuditInput.inMemory(text: all), profile: profile)
+    return Auditor.run(AuditInput.inMemory(text: all), profile: profile, options: options)
 }
 
 /// Findings of `report` for `ruleID`.

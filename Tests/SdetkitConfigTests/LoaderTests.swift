@@ -169,7 +169,7 @@ final class LoaderTests: XCTestCase {
 
     func testUnknownKeyWithoutSuggestionListsAllowedKeys() {
         assertConfigError("version: 1\nplugins: []\n", line: 2,
-                          ["unknown key 'plugins'", "allowed keys here: budgets, provider, safety, serve, slo, version"])
+                          ["unknown key 'plugins'", "allowed keys here: audit, budgets, provider, safety, serve, slo, version"])
         assertConfigError("version: 1\ntemplates:\n  paths: [a]\n", line: 2, ["unknown key 'templates'"])
     }
 

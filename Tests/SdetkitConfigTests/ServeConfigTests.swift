@@ -269,9 +269,10 @@ final class ServeConfigTests: XCTestCase {
         XCTAssertEqual(changed.digest, Self.defaultDigestBeforeServe)
         changed.budgets.maxSteps = 3
         XCTAssertNotEqual(changed.digest, Self.defaultDigestBeforeServe, "other sections still count")
-        // The digest is the hash of the JSON without `serve`.
+        // The digest is the hash of the JSON without `serve` (and without `audit` while it is the default).
         guard case .object(var members) = loaded.json else { return XCTFail("json is an object") }
         XCTAssertNotNil(members.removeValue(forKey: "serve"))
+        XCTAssertNotNil(members.removeValue(forKey: "audit"))
         XCTAssertEqual(loaded.digest, Digest.sha256Hex(CanonicalJSON.encode(.object(members))))
     }
 

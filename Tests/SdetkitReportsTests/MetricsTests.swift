@@ -139,11 +139,22 @@ final class MetricsTests: XCTestCase {
         ])
     }
 
-    func testIntegrityComesFromTheIndex() {
+    func testIntegrityComesFromAVerificationRun() throws {
         XCTAssertTrue(s.integrity.verified)
         XCTAssertEqual(s.integrity.entries, 16)
         XCTAssertEqual(s.integrity.head, try h.store.ledgerEntries().last?.chain)
         XCTAssertNil(s.integrity.problem)
+        // A record edited after it was indexed: the index's incremental check cannot see it; verification does.
+        let hash = try XCTUnwrap(try h.store.ledgerEntries().first?.hash)
+        let path = h.store.objectPath(hash)
+        chmod(path, 0o644)
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let tampered = try h.dashboard().summary()
+        XCTAssertFalse(tampered.integrity.verified, "a dashboard never says verified while 'history verify' fails")
+        XCTAssertTrue(tampered.integrity.problem?.hasPrefix("edited-record: ") == true, tampered.integrity.problem ?? "nil")
+        XCTAssertTrue(String(decoding: try h.render(.md), as: UTF8.self).contains("**NOT verified**"))
     }
 
     func testFilters() throws {
