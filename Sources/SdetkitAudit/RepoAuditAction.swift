@@ -22,22 +22,20 @@ public struct RepoAuditAction: AgentAction {
     /// Confined when it reads no baseline file and names its reports plainly (inside the output directory).
     public func isolation(_ params: JSONValue) -> ActionIsolation {
         if let b = params["baseline"], !b.isNull, b.stringValue != "" { return .shared }
-        var names = [params["output"]]
+        var names = [params["output"]] + PythonAuditParams.keys.map { params[$0.key] }
         if let outputs = params["outputs"], !outputs.isNull {
             guard let map = outputs.objectValue else { return .shared }
             names += map.values.map { Optional($0) }
         }
-        return names.allSatisfy(ActionIsolation.isPlainName) ? .confined : .shared
+        return names.allSatisfy(ActionIsolation.isOutputName) ? .confined : .shared
     }
 
     /// Runs the audit; returns the action result and, when it ran, the report.
     public static func execute(_ params: JSONValue, in context: ActionContext,
                                baseline preloaded: Set<String>? = nil) -> (ActionResult, AuditReport?) {
         let name = "repo.audit"
-        let profileName = params["profile"]?.stringValue ?? "default"
-        guard let profile = AuditProfile(rawValue: profileName) else {
-            return (.failed(name, params, "repo.audit: profile must be default or enterprise, got '\(profileName)'"), nil)
-        }
+        let requested = params["profile"]?.stringValue ?? "default"
+        let (profile, profileNote) = AuditProfile.mapping(requested)
         let format = params["format"]?.stringValue ?? "json"
         guard ["json", "sarif", "md"].contains(format) else {
             return (.failed(name, params, "repo.audit: format must be json, sarif or md, got '\(format)'"), nil)
@@ -49,10 +47,19 @@ public struct RepoAuditAction: AgentAction {
             }
             gate = s
         }
-        let changedSince = params["changed_since"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        var changedSince = params["changed_since"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let changedOnly: Bool
+        switch PythonAuditParams.changedOnly(params) {
+        case .success(let b): changedOnly = b
+        case .failure(let e): return (.failed(name, params, e.reason), nil)
+        }
         var report: AuditReport
         do {
             let repo = try GitRepository.open(workdir: context.repoRoot)
+            // The Python sdetkit's `changed_only: true`: changed since HEAD~1; with no parent commit every file is new.
+            if changedOnly, changedSince == nil, (try? repo.resolve(ref: PythonAuditParams.changedOnlyBase)) != nil {
+                changedSince = PythonAuditParams.changedOnlyBase
+            }
             let settings = context.config.audit
             let options = AuditOptions(exclude: settings.exclude,
                                        testMaxSeverity: Severity(rawValue: settings.testMaxSeverity.rawValue) ?? .low)
@@ -80,6 +87,8 @@ public struct RepoAuditAction: AgentAction {
         ]
         for s in Severity.allCases { result[s.rawValue] = .int(counts[s] ?? 0) }
         if let changedSince { result["changed_since"] = .string(changedSince) }
+        if changedOnly { result["changed_only"] = .bool(true) }
+        if profileNote != nil { result["profile_requested"] = .string(requested) }
         var outputs = result
         var artifacts: [Artifact] = []
         var approval = ApprovalState.notRequired
@@ -91,10 +100,15 @@ public struct RepoAuditAction: AgentAction {
             }
             files.append((f, file))
         }
+        files += PythonAuditParams.outputs(params)
         for (f, file) in files {
-            let dir = context.outputDir ?? StateLayout.relWorkdir
+            let target: String
+            switch OutputTarget.path(file, param: "output", outputDir: context.outputDir, action: name) {
+            case .success(let t): target = t
+            case .failure(let e): return (.failed(name, params, e.reason), report)
+            }
             let bytes = render(report, format: f)
-            switch PolicedFiles.write(bytes, to: Path.join(dir, file), name: "audit-\(f)", action: name, in: context) {
+            switch PolicedFiles.write(bytes, to: target, name: "audit-\(f)", action: name, in: context) {
             case .written(let art, let a):
                 artifacts.append(art)
                 approval = a
@@ -109,7 +123,7 @@ public struct RepoAuditAction: AgentAction {
                 return (.failed(name, params, reason, approval: a), report)
             }
         }
-        let summary = "score \(report.scoreText)/10, \(report.findings.count) finding(s)"
+        let summary = "score \(report.scoreText)/10, \(report.findings.count) finding(s)" + (profileNote.map { "; warning: \($0)" } ?? "")
         if let gate, let worst = report.worstSeverity, worst >= gate {
             let hits = report.findings.filter { $0.severity >= gate }.count
             return (ActionResult(outcome: ActionOutcome(action: name, params: params, ok: false, denied: false,

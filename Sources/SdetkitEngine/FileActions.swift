@@ -41,6 +41,12 @@ public struct FileWriteAction: AgentAction {
     public let summary = "Write a file inside an allowlisted directory (approval needed outside the workdir)."
     public init() {}
 
+    /// Confined when the path is `${{run.output_dir}}/NAME`: a template step writing one named file into
+    /// its own run's output directory.
+    public func isolation(_ params: JSONValue) -> ActionIsolation {
+        ActionIsolation.isRunOutputPath(params["path"]) ? .confined : .shared
+    }
+
     public func recordedParams(_ params: JSONValue) -> JSONValue {
         guard case .object(var o) = params else { return params }
         if let content = o.removeValue(forKey: "content"), let s = content.stringValue {

@@ -283,7 +283,7 @@ public final class PolicyEngine: Sendable {
             let why = settings.shellAllowlist.isEmpty
                 ? "the shell allowlist is empty" : "no shell allowlist entry is a prefix of its argv"
             return CommandDecision(allowed: false, argv: words, approval: .notRequired,
-                                   reason: "command '\(shown)' is not allowed: \(why)")
+                                   reason: "command '\(shown)' is not allowed: \(why); to allow it, add it to safety.shell_allowlist in .sdetkit/agent/config.yaml")
         }
         let question = "Allow \(Display.text(action)) to run: \(shown)?"
         let (state, why) = approve(key: "command\u{0}" + words.joined(separator: "\u{0}"), question: question)

@@ -4,13 +4,14 @@ import SdetkitStore
 
 /// The actions this module adds to the registry.
 public enum Reports {
-    public static var actions: [any AgentAction] { [ReportBuildAction()] }
+    public static var actions: [any AgentAction] { [ReportBuildAction(), ReviewAdaptiveAction()] }
 }
 
 /// `report.build {"format": "json|md|html|csv", "output": "FILE NAME", "since"?, "until"?, "template"?, "status"?,
 /// "csv_table"?: "runs|summary"}`: builds the history dashboard (the same code as `sdetkit agent dashboard build`)
 /// into the run's output directory (a template run's `outputDir`, else `.sdetkit/agent/workdir`), through the
-/// write policy. Outputs: `path`, `sha256`, `runs` (runs covered), `success_rate` (null without runs).
+/// write policy. `output` is a name inside that directory, or a path that starts with it (the Python
+/// sdetkit's `${{run.output_dir}}/dashboard.html`, see ``OutputTarget``). Outputs: `path`, `sha256`, `runs` (runs covered), `success_rate` (null without runs).
 public struct ReportBuildAction: AgentAction {
     public let name = "report.build"
     public let summary = "Build the history dashboard (json, md, html or csv) into the run's output directory."
@@ -26,10 +27,13 @@ public struct ReportBuildAction: AgentAction {
         case .success(let p): (format, fileName, filter, table) = p
         case .failure(let e): return .failed(name, params, e.message)
         }
-        let dir = context.outputDir ?? StateLayout.relWorkdir
-        let path = dir.isEmpty || dir == "." ? fileName : Path.join(dir, fileName)
+        let path: String
+        switch OutputTarget.path(fileName, param: "output", outputDir: context.outputDir, action: name) {
+        case .success(let p): path = p
+        case .failure(let e): return .failed(name, params, e.reason)
+        }
         if context.dryRun {
-            let outcome = PolicedFiles.write([], to: path, name: fileName, action: name, in: context)
+            let outcome = PolicedFiles.write([], to: path, name: Path.basename(path), action: name, in: context)
             return PolicedFiles.result(outcome, action: name, params: params)
         }
         let store = context.history
@@ -48,7 +52,7 @@ public struct ReportBuildAction: AgentAction {
         } catch {
             return .failed(name, params, "cannot build the dashboard: \(error)")
         }
-        let outcome = PolicedFiles.write(bytes, to: path, name: fileName, action: name, in: context)
+        let outcome = PolicedFiles.write(bytes, to: path, name: Path.basename(path), action: name, in: context)
         return PolicedFiles.result(outcome, action: name, params: params, outputs: [
             "runs": .int(summary.runs.total),
             "success_rate": summary.runs.successRate.map { .number($0) } ?? .null,
@@ -74,9 +78,6 @@ public struct ReportBuildAction: AgentAction {
                 return .failure(.badParam("report.build: param 'csv_table' must be runs or summary, got '\(tableText)'"))
             }
             let output = try text("output").get() ?? "dashboard.\(format.fileExtension)"
-            guard !output.isEmpty, !output.contains("/"), output != ".", output != "..", !output.contains("\0") else {
-                return .failure(.badParam("report.build: param 'output' must be a file name without '/', got '\(output)'"))
-            }
             let filter = try DashboardFilter.parse(since: try text("since").get(), until: try text("until").get(),
                                                    template: try text("template").get(), status: try text("status").get(),
                                                    source: "report.build param ")

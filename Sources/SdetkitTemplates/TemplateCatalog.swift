@@ -23,6 +23,18 @@ public struct DiscoveredTemplate: Sendable {
 public struct InvalidTemplateFile: Sendable {
     public var file: String
     public var issues: [TemplateIssue]
+    /// The `metadata.id` the file declares, when it can be read.
+    public var id: String?
+    /// True when the file declares the id of a shipped template: that shipped template is not used in its
+    /// place (the repository meant to replace it), so running the id reports this file's problems.
+    public var shadowsShipped = false
+
+    public init(file: String, issues: [TemplateIssue], id: String? = nil, shadowsShipped: Bool = false) {
+        self.file = file
+        self.issues = issues
+        self.id = id
+        self.shadowsShipped = shadowsShipped
+    }
 }
 
 /// The shipped pack plus the repository's `templates/automations/*.yaml`; a repository template replaces a
@@ -68,7 +80,13 @@ public struct TemplateCatalog: Sendable {
                     let overrides = byID[t.id]?.source == shippedSource
                     byID[t.id] = DiscoveredTemplate(template: t, source: rel, overridesShipped: overrides)
                 } catch {
-                    invalid.append(InvalidTemplateFile(file: rel, issues: error.issues))
+                    let id = declaredID(path: repoRoot + "/" + rel)
+                    var shadows = false
+                    if let id, byID[id]?.source == shippedSource {
+                        byID[id] = nil
+                        shadows = true
+                    }
+                    invalid.append(InvalidTemplateFile(file: rel, issues: error.issues, id: id, shadowsShipped: shadows))
                 }
             }
         }
@@ -106,9 +124,20 @@ public struct TemplateCatalog: Sendable {
         }
     }
 
-    /// The template with this id; an invalid file whose name matches reports its problems instead.
+    /// The `metadata.id` a template file declares (best effort, for files that do not validate).
+    static func declaredID(path: String) -> String? {
+        guard let bytes = try? FileSystem.readBytes(path), bytes.count <= 1 << 20, let text = String(validating: bytes, as: UTF8.self),
+              let root = try? YAMLTree.parse(text, file: path),
+              let meta = root.entries?.first(where: { $0.key == "metadata" })?.value,
+              let id = meta.entries?.first(where: { $0.key == "id" })?.value.scalarText,
+              TemplateParser.isName(id, allowDots: true) else { return nil }
+        return id
+    }
+
+    /// The template with this id; an invalid file whose name or id matches reports its problems instead.
     public func find(_ id: String) throws(TemplateError) -> DiscoveredTemplate {
         if let t = templates.first(where: { $0.id == id }) { return t }
+        if let f = invalid.first(where: { $0.id == id }) { throw .invalid(f.issues) }
         for f in invalid {
             let base = Path.basename(f.file)
             if base == id + ".yaml" || base == id + ".yml" { throw .invalid(f.issues) }

@@ -93,6 +93,10 @@ struct Builder {
     // MARK: - Template
 
     mutating func template(_ root: YNode, bytes: [UInt8], registry: ActionRegistry?) -> Template? {
+        if let line = PythonFormat.githubWorkflowLine(root) {
+            add(line, PythonFormat.githubWorkflowProblem)
+            return nil
+        }
         guard let top = mapping(root, "the template", allowed: TemplateParser.rootKeys) else { return nil }
         var meta: TemplateMetadata?
         if let m = top["metadata"] { meta = metadata(m.value) } else { add(1, "missing 'metadata' (id, title, version, description, tags)") }
@@ -260,7 +264,9 @@ struct Builder {
         if let e = m["action"] {
             actionLine = e.value.line
             if let a = text(e.value, "\(what) action") {
-                if let registry, registry.action(named: a) == nil {
+                if let registry, registry.action(named: a) == nil, let refusal = PythonFormat.refusal(action: a, file: file) {
+                    add(e.value.line, "\(what): \(refusal)")
+                } else if let registry, registry.action(named: a) == nil {
                     let hint = Suggest.closest(a, in: registry.names).map { "did you mean '\($0)'? " } ?? ""
                     add(e.value.line, "\(what): unknown action '\(a)'; \(hint)known actions: \(registry.names.joined(separator: ", "))")
                 }

@@ -10,7 +10,7 @@ struct TemplatesCommand: AsyncParsableCommand {
         commandName: "templates",
         abstract: "List, validate, run, pack and verify automation templates (reference: docs/templates.md).",
         discussion: "Templates are the shipped pack (built into sdetkit) plus this repository's templates/automations/*.yaml; a repository template replaces a shipped one with the same id. Each run is one recorded run in the history.",
-        subcommands: [List.self, Show.self, Validate.self, Run.self, RunAll.self, Pack.self, Verify.self]
+        subcommands: [List.self, Show.self, Validate.self, Run.self, RunAll.self, Migrate.self, Pack.self, Verify.self]
     )
 
     struct List: ParsableCommand {
@@ -248,7 +248,8 @@ enum TemplatesCLI {
 
     static func warnInvalid(_ catalog: TemplateCatalog) {
         for f in catalog.invalid {
-            Output.warning("\(f.issues.first?.text ?? f.file) — template skipped; see 'sdetkit agent templates validate'")
+            let shadow = f.shadowsShipped ? " (the shipped template '\(f.id ?? "")' is not used in its place)" : ""
+            Output.warning("\(f.issues.first?.text ?? f.file) — template skipped\(shadow); see 'sdetkit agent templates validate'")
         }
     }
 

@@ -18,7 +18,7 @@ final class ActionTests: XCTestCase {
     }
 
     func testRegistered() {
-        XCTAssertEqual(ActionRegistry(Reports.actions).names, ["report.build"])
+        XCTAssertEqual(ActionRegistry(Reports.actions).names, ["report.build", "review.adaptive"])
     }
 
     func testWritesTheSameDashboardIntoTheWorkdirThroughPolicy() async throws {
@@ -47,6 +47,18 @@ final class ActionTests: XCTestCase {
         let csv = await ReportBuildAction().run(["format": "csv", "output": "s.csv", "csv_table": "summary"], in: ctx)
         XCTAssertTrue(csv.outcome.ok, csv.outcome.reason)
         XCTAssertTrue(try FileSystem.readString(h.root + "/.sdetkit/agent/workdir/run-1/s.csv").contains("runs.total,16"))
+    }
+
+    func testPythonOutputPathsInsideTheOutputDir() async throws {
+        let h = try FixtureHistory.standard()
+        try FileSystem.createDirectories(h.root + "/.sdetkit/agent/workdir/run-1")
+        let ctx = context(h, outputDir: ".sdetkit/agent/workdir/run-1")
+        let r = await ReportBuildAction().run(["format": "md", "output": ".sdetkit/agent/workdir/run-1/dashboard.md"], in: ctx)
+        XCTAssertTrue(r.outcome.ok, r.outcome.reason)
+        XCTAssertEqual(r.outputs["path"], ".sdetkit/agent/workdir/run-1/dashboard.md", "not nested twice")
+        let nested = await ReportBuildAction().run(["format": "md", "output": "sub/d.md"], in: ctx)
+        XCTAssertTrue(nested.outcome.ok, nested.outcome.reason)
+        XCTAssertEqual(nested.outputs["path"], ".sdetkit/agent/workdir/run-1/sub/d.md")
     }
 
     func testSLOComesFromTheConfig() async throws {

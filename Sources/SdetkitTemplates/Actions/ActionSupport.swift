@@ -52,11 +52,7 @@ enum ActionSupport {
 
     /// Where a report named `name` goes: the run's output directory (or the workdir outside templates).
     static func outputPath(_ name: String, param: String, in context: ActionContext, action: String) -> Result<String, ParamError> {
-        let parts = Path.components(name)
-        guard !name.isEmpty, !name.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
-            return .failure(ParamError("\(action): param '\(param)' must be a file name inside the output directory (no '/' prefix, no '..'), got '\(name)'"))
-        }
-        return .success(Path.join(context.outputDir ?? StateLayout.relWorkdir, parts.joined(separator: "/")))
+        OutputTarget.path(name, param: param, outputDir: context.outputDir, action: action)
     }
 
     /// Writes each report through ``PolicedFiles``; stops at the first denial or failure.
