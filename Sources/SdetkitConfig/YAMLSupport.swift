@@ -4,16 +4,60 @@ import Yams
 /// Parsing YAML text into Yams nodes (with line marks) and reading scalars with YAML 1.2 core-schema rules.
 enum YAMLSupport {
     /// The single document in `text`, or nil when it is empty. Yams errors become ``ConfigError/invalidYAML``.
+    /// Documented limits (docs/config.md): a config file is small; these stop hostile ones early.
+    static let maxBytes = 1 << 20
+    static let maxNodes = 100_000
+    static let maxDepth = 64
+
     static func compose(_ text: String, file: String) throws(ConfigError) -> Node? {
+        guard text.utf8.count <= maxBytes else {
+            throw ConfigError.invalidYAML(file: file, line: 1, problem: "the file is \(text.utf8.count) bytes; config files are limited to 1 MiB")
+        }
         do {
             // The basic resolver: scalar types are decided by `ScalarValue` below, not by Yams' YAML 1.1 regexes
             // (which would also read `010` as octal and `yes` as true), and no regexes are compiled at startup.
-            return try Yams.compose(yaml: text, .basic, .default, .utf8)
+            // The parser stays alive during the check: it owns the anchors that nodes refer to (weakly).
+            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
+            guard let root = try parser.singleRoot() else { return nil }
+            var nodes = 0
+            if let (line, problem) = withExtendedLifetime(parser, { bounds(root, depth: 0, nodes: &nodes) }) {
+                throw ConfigError.invalidYAML(file: file, line: line, problem: problem)
+            }
+            return root
+        } catch let error as ConfigError {
+            throw error
         } catch let error as YamlError {
             throw translate(error, text: text, file: file)
         } catch {
             throw ConfigError.invalidYAML(file: file, line: nil, problem: ConfigText.clip("\(error)", limit: 200))
         }
+    }
+
+    /// The first limit the tree breaks (anchors/aliases, node count, depth): its line and a problem.
+    static func bounds(_ node: Node, depth: Int, nodes: inout Int) -> (Int, String)? {
+        let line = node.mark?.line ?? 1
+        nodes += 1
+        if nodes > maxNodes { return (line, "more than \(maxNodes) YAML values; config files are limited to \(maxNodes)") }
+        if depth > maxDepth { return (line, "values nested deeper than \(maxDepth) levels") }
+        let anchored: Bool
+        switch node {
+        case .scalar(let s): anchored = s.anchor != nil
+        case .mapping(let m): anchored = m.anchor != nil
+        case .sequence(let q): anchored = q.anchor != nil
+        case .alias: anchored = true
+        }
+        if anchored { return (line, "YAML anchors and aliases (&name, *name) are not supported in config; write the value out") }
+        switch node {
+        case .sequence(let q):
+            for n in q { if let p = bounds(n, depth: depth + 1, nodes: &nodes) { return p } }
+        case .mapping(let m):
+            for (k, v) in m {
+                if let p = bounds(k, depth: depth + 1, nodes: &nodes) ?? bounds(v, depth: depth + 1, nodes: &nodes) { return p }
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     static func translate(_ error: YamlError, text: String, file: String) -> ConfigError {

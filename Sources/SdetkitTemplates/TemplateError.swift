@@ -13,8 +13,30 @@ public struct TemplateIssue: Sendable, Hashable, CustomStringConvertible {
         self.problem = problem
     }
 
-    /// `FILE:LINE: problem` (or `FILE: problem` when the line is unknown).
-    public var text: String { line.map { "\(file):\($0): \(problem)" } ?? "\(file): \(problem)" }
+    /// `FILE:LINE: problem` (or `FILE: problem` when the line is unknown), on one line: control characters
+    /// (a terminal escape in a hostile file, a line break) are shown escaped.
+    public var text: String {
+        let f = Self.escaped(file), p = Self.escaped(problem)
+        return line.map { "\(f):\($0): \(p)" } ?? "\(f): \(p)"
+    }
+
+    /// `s` with C0/C1 control characters and DEL written as `\n`, `\t`, `\r` or `\u{XX}`.
+    public static func escaped(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where isControl(u): out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (0x7F...0x9F).contains(u.value) }
     public var description: String { text }
 }
 

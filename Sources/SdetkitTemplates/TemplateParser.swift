@@ -9,6 +9,8 @@ public enum TemplateParser {
     static let inputKeys = ["type", "default", "required", "enum", "description"]
     static let stepKeys = ["id", "name", "action", "with", "when", "retries", "timeout_seconds", "continue_on_error"]
     static let retryKeys = ["max", "backoff_seconds"]
+    /// At most this many steps in one workflow (docs/templates.md, "Limits").
+    public static let maxSteps = 1_000
 
     /// Parses `bytes` (UTF-8 YAML). With a `registry`, every step's action must exist in it.
     public static func parse(bytes: [UInt8], file: String, registry: ActionRegistry? = nil) throws(TemplateError) -> Template {
@@ -123,14 +125,16 @@ struct Builder {
         // References: inputs must be declared; steps must come earlier (any step, for outputs).
         let declared = Set(inputs.map(\.name))
         let allSteps = steps.map(\.id)
+        var position: [String: Int] = [:]
+        for (i, id) in allSteps.enumerated() where position[id] == nil { position[id] = i }
         for (i, s) in steps.enumerated() {
-            let earlier = Array(allSteps[..<i])
-            if let with = s.with { checkReferences(with, declared: declared, earlier: earlier, all: allSteps, step: s.id) }
-            if let when = s.when { checkReferences(when, declared: declared, earlier: earlier, all: allSteps, step: s.id) }
+            let refs = StepRefs(all: allSteps, position: position, before: i)
+            if let with = s.with { checkReferences(with, declared: declared, steps: refs, step: s.id) }
+            if let when = s.when { checkReferences(when, declared: declared, steps: refs, step: s.id) }
         }
         for o in outputs {
-            checkReferences(YNode(kind: .scalar(o.value, plain: false), line: o.line), declared: declared, earlier: allSteps,
-                            all: allSteps, step: nil)
+            checkReferences(YNode(kind: .scalar(o.value, plain: false), line: o.line), declared: declared,
+                            steps: StepRefs(all: allSteps, position: position, before: allSteps.count), step: nil)
         }
         guard let meta else { return nil }
         return Template(metadata: meta, inputs: inputs, workflow: steps, outputs: outputs, file: file,
@@ -234,6 +238,10 @@ struct Builder {
             return []
         }
         if items.isEmpty { add(node.line, "workflow must list at least one step") }
+        guard items.count <= TemplateParser.maxSteps else {
+            add(node.line, "the workflow has \(items.count) steps; templates are limited to \(TemplateParser.maxSteps)")
+            return []
+        }
         var steps: [TemplateStep] = []
         var seen: [String: Int] = [:]
         for item in items {
@@ -316,10 +324,26 @@ struct Builder {
 
     // MARK: - References
 
-    mutating func checkReferences(_ node: YNode, declared: Set<String>, earlier: [String], all: [String], step: String?) {
+    /// The workflow's step ids and which of them come before the step being checked (constant-time lookups,
+    /// so checking every step stays linear in the number of steps).
+    struct StepRefs {
+        let all: [String]
+        let position: [String: Int]
+        let before: Int
+
+        func isEarlier(_ id: String) -> Bool { position[id].map { $0 < before } ?? false }
+        func exists(_ id: String) -> Bool { position[id] != nil }
+        /// The ids for a message, shortened past 20.
+        var shown: String {
+            if all.isEmpty { return "none" }
+            return all.count > 20 ? all.prefix(20).joined(separator: ", ") + ", … (\(all.count) in all)" : all.joined(separator: ", ")
+        }
+    }
+
+    mutating func checkReferences(_ node: YNode, declared: Set<String>, steps: StepRefs, step: String?) {
         switch node.kind {
-        case .list(let items): for i in items { checkReferences(i, declared: declared, earlier: earlier, all: all, step: step) }
-        case .map(let entries): for e in entries { checkReferences(e.value, declared: declared, earlier: earlier, all: all, step: step) }
+        case .list(let items): for i in items { checkReferences(i, declared: declared, steps: steps, step: step) }
+        case .map(let entries): for e in entries { checkReferences(e.value, declared: declared, steps: steps, step: step) }
         case .scalar(let s, _):
             guard Interpolation.mentions(s) else { return }
             switch Interpolation.references(in: s) {
@@ -332,13 +356,13 @@ struct Builder {
                         let hint = Suggest.closest(name, in: Array(declared)).map { "did you mean '\($0)'? " } ?? ""
                         add(node.line, "unknown input '\(name)' in ${{ inputs.\(name) }}; \(hint)declared inputs: \(declared.isEmpty ? "none" : declared.sorted().joined(separator: ", "))")
                     case .input: break
-                    case .stepOutput(let id, _) where !earlier.contains(id):
+                    case .stepOutput(let id, _) where !steps.isEarlier(id):
                         if id == step {
                             add(node.line, "step '\(id)' refers to its own outputs; only earlier steps' outputs can be used")
-                        } else if all.contains(id) {
+                        } else if steps.exists(id) {
                             add(node.line, "step '\(id)' runs later; only earlier steps' outputs can be used here")
                         } else {
-                            add(node.line, "unknown step '\(id)' in ${{ steps.\(id)… }}; steps: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+                            add(node.line, "unknown step '\(id)' in ${{ steps.\(id)… }}; steps: \(steps.shown)")
                         }
                     case .stepOutput: break
                     }

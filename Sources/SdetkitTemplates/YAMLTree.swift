@@ -63,44 +63,92 @@ struct YEntry: Sendable, Hashable {
 }
 
 enum YAMLTree {
+    /// Documented limits (docs/templates.md, "Limits"): checked before and while the tree is built, so a
+    /// hostile file costs at most this much.
+    static let maxBytes = 1 << 20
+    static let maxNodes = 100_000
+    static let maxDepth = 64
+
     /// Parses `text` into a tree. An empty document is nil. Every error carries the file and a line.
+    /// Anchors and aliases are refused (an alias bomb expands exponentially), as are files over the limits.
     static func parse(_ text: String, file: String) throws(TemplateError) -> YNode? {
+        let size = text.utf8.count
+        guard size <= maxBytes else {
+            throw .invalid([TemplateIssue(file: file, line: 1, problem: "the file is \(size) bytes; templates are limited to \(maxBytes) bytes (1 MiB)")])
+        }
         let node: Node?
+        // The parser stays alive while the tree is converted: it owns the anchors nodes refer to (weakly).
+        let parser: Parser
         do {
-            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
+            parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
+            node = try parser.singleRoot()
         } catch let error as YamlError {
             throw .invalid([translate(error, text: text, file: file)])
         } catch {
             throw .invalid([TemplateIssue(file: file, line: nil, problem: "invalid YAML: \(error)")])
         }
         guard let node else { return nil }
-        var issues: [TemplateIssue] = []
-        let tree = convert(node, file: file, issues: &issues)
-        if !issues.isEmpty { throw .invalid(issues) }
+        var c = Converter(file: file)
+        let tree = withExtendedLifetime(parser) { c.convert(node, depth: 0) }
+        if !c.issues.isEmpty { throw .invalid(c.issues) }
         return tree
     }
 
-    static func convert(_ node: Node, file: String, issues: inout [TemplateIssue]) -> YNode {
-        let line = node.mark?.line ?? 1
-        switch node {
-        case .scalar(let s):
-            return YNode(kind: .scalar(s.string, plain: s.style == .plain || s.style == .any), line: line)
-        case .sequence(let seq):
-            return YNode(kind: .list(seq.map { convert($0, file: file, issues: &issues) }), line: line)
-        case .mapping(let map):
-            var entries: [YEntry] = []
-            for (k, v) in map {
-                let keyLine = k.mark?.line ?? line
-                guard case .scalar(let ks) = k else {
-                    issues.append(TemplateIssue(file: file, line: keyLine, problem: "mapping keys must be plain names, not a list or mapping"))
-                    continue
-                }
-                entries.append(YEntry(key: ks.string, line: keyLine, value: convert(v, file: file, issues: &issues)))
-            }
-            return YNode(kind: .map(entries), line: line)
-        case .alias:
-            issues.append(TemplateIssue(file: file, line: line, problem: "YAML aliases (*name) are not supported in templates; write the value out"))
+    /// Yams node → ``YNode``, counting nodes and depth and refusing anchors; stops at the first limit hit.
+    struct Converter {
+        let file: String
+        var issues: [TemplateIssue] = []
+        var nodes = 0
+        var stopped = false
+
+        init(file: String) { self.file = file }
+
+        mutating func stop(_ line: Int, _ problem: String) -> YNode {
+            if !stopped { issues.append(TemplateIssue(file: file, line: line, problem: problem)) }
+            stopped = true
             return YNode(kind: .scalar("", plain: true), line: line)
+        }
+
+        mutating func convert(_ node: Node, depth: Int) -> YNode {
+            let line = node.mark?.line ?? 1
+            if stopped { return YNode(kind: .scalar("", plain: true), line: line) }
+            nodes += 1
+            if nodes > YAMLTree.maxNodes {
+                return stop(line, "more than \(YAMLTree.maxNodes) YAML values; templates are limited to \(YAMLTree.maxNodes)")
+            }
+            if depth > YAMLTree.maxDepth {
+                return stop(line, "values nested deeper than \(YAMLTree.maxDepth) levels; templates are limited to \(YAMLTree.maxDepth)")
+            }
+            if node.hasAnchor {
+                return stop(line, "YAML anchors and aliases (&name, *name) are not supported in templates; write the value out")
+            }
+            switch node {
+            case .scalar(let s):
+                return YNode(kind: .scalar(s.string, plain: s.style == .plain || s.style == .any), line: line)
+            case .sequence(let seq):
+                var items: [YNode] = []
+                items.reserveCapacity(seq.count)
+                for n in seq {
+                    items.append(convert(n, depth: depth + 1))
+                    if stopped { break }
+                }
+                return YNode(kind: .list(items), line: line)
+            case .mapping(let map):
+                var entries: [YEntry] = []
+                for (k, v) in map {
+                    let keyLine = k.mark?.line ?? line
+                    guard case .scalar(let ks) = k else {
+                        issues.append(TemplateIssue(file: file, line: keyLine, problem: "mapping keys must be plain names, not a list or mapping"))
+                        continue
+                    }
+                    if k.hasAnchor { return stop(keyLine, "YAML anchors and aliases (&name, *name) are not supported in templates; write the value out") }
+                    entries.append(YEntry(key: ks.string, line: keyLine, value: convert(v, depth: depth + 1)))
+                    if stopped { break }
+                }
+                return YNode(kind: .map(entries), line: line)
+            case .alias:
+                return stop(line, "YAML anchors and aliases (&name, *name) are not supported in templates; write the value out")
+            }
         }
     }
 
@@ -153,4 +201,16 @@ enum YAMLTree {
     }
 
     static func isNumber(_ s: String) -> Bool { YAMLNumber.isDecimal(s) }
+}
+
+extension Node {
+    /// True when the node carries an anchor (`&name`): an alias (`*name`) returns the anchored node itself.
+    var hasAnchor: Bool {
+        switch self {
+        case .scalar(let s): return s.anchor != nil
+        case .mapping(let m): return m.anchor != nil
+        case .sequence(let q): return q.anchor != nil
+        case .alias: return true
+        }
+    }
 }

@@ -210,12 +210,9 @@ final class LoaderTests: XCTestCase {
         assertConfigError(String(repeating: "[", count: 5000), line: 1, ["invalid YAML"])
     }
 
-    func testAnchorsAndAliasesWork() throws {
-        let c = try parse("version: 1\nbudgets: &b\n  max_steps: 3\nslo:\n  p95_duration_ms: 7\n").config
-        XCTAssertEqual(c.budgets.maxSteps, 3)
-        // An alias reports the line where the aliased key is written.
-        assertConfigError("version: 1\nbudgets: &b\n  max_steps: 3\nprovider: *b\n", line: 3,
-                          ["unknown key 'max_steps' in provider"])
+    func testAnchorsAndAliasesAreRefused() {
+        // A cloned repository's config is input: an alias can expand exponentially (docs/config.md, "Limits").
+        assertConfigError("version: 1\nbudgets: &b\n  max_steps: 3\nprovider: *b\n", line: 2, ["anchors and aliases", "write the value out"])
     }
 
     // MARK: - Legacy
@@ -238,5 +235,15 @@ final class LoaderTests: XCTestCase {
                           ["did you mean 'safety'?"])
         assertConfigError(legacyConfig.replacingOccurrences(of: "max_steps: 8", with: "max_steps: x"), line: 6,
                           ["budgets.max_steps"])
+    }
+}
+
+final class ConfigLimitsTests: XCTestCase {
+    func testAnchorsAliasesAndHugeFilesAreRefused() {
+        var bomb = ["version: 1", #"x0: &a0 ["x","x","x","x","x","x","x","x","x","x"]"#]
+        for i in 1..<10 { bomb.append("x\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ",") + "]") }
+        assertConfigError(bomb.joined(separator: "\n") + "\n", line: 2, ["anchors and aliases"])
+        assertConfigError("version: 1\nbudgets: &b {max_actions: 5}\n", line: 2, ["anchors and aliases"])
+        assertConfigError("version: 1\n# " + String(repeating: "x", count: 1 << 20) + "\n", line: 1, ["limited to 1 MiB"])
     }
 }
