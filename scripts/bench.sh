@@ -26,6 +26,12 @@ bench() { # name runs command...
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/h.json" "$@" >/dev/null 2>&1
   printf '%-58s %10s ms\n' "$name" "$(median "$work/h.json")"
 }
+bench_cpu() { # name runs command...: the wall median and the mean CPU time (user + system) beside it
+  local name=$1 runs=$2; shift 2
+  hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/h.json" "$@" >/dev/null 2>&1
+  printf '%-58s %10s ms  (cpu %s ms)\n' "$name" "$(median "$work/h.json")" \
+    "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % ((r["user"]+r["system"])*1000))' "$work/h.json")"
+}
 rss() { # command... -> peak RSS in MB
   /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.1f", $1/1024}'
 }
@@ -92,11 +98,19 @@ else
 fi
 cd "$mid"
 bench "agent audit @ $label" 5 "$sk agent audit --output $work/audit.json"
-bench "agent demo @ $label" 5 -i --prepare "rm -rf $mid/.sdetkit" "$sk agent demo"
+bench_cpu "agent demo @ $label" 5 -i --prepare "rm -rf $mid/.sdetkit" "$sk agent demo"
+# The same tree with the Python sdetkit's 18 templates in templates/automations (two replace shipped ones the
+# demo runs: repo-health-audit and security-governance-summary). Target: 300 ms.
+py="$work/r4000py"; rm -rf "$py"; git clone -q "$mid" "$py"; mkdir -p "$py/templates/automations"
+find "$here/Tests/Fixtures/python-sdetkit-1.2.0/templates" -name '*.yaml' ! -name enterprise-followup-pass-handoff.yaml \
+  -exec cp {} "$py/templates/automations/" \;
+git -C "$py" add -A && git -C "$py" commit -qm "python templates"
+cd "$py"
+bench_cpu "agent demo @ $label + Python templates" 5 -i --prepare "rm -rf $py/.sdetkit" "$sk agent demo"
 three="$work/r3"; new_repo "$three"; echo "MIT" > "$three/LICENSE"; echo "x" > "$three/main.py"
 git -C "$three" add -A && git -C "$three" commit -qm three
 cd "$three"
-bench "agent demo @ 3 files" 10 --prepare "rm -rf $three/.sdetkit" "$sk agent demo"
+bench_cpu "agent demo @ 3 files" 10 --prepare "rm -rf $three/.sdetkit" "$sk agent demo"
 
 if [ "$mode" = full ]; then
   big="$work/r100k"

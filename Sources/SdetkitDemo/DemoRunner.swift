@@ -112,7 +112,7 @@ public enum DemoRunner {
                 runs.append(r.run)
                 if let rf = r.recordFile { artifacts.append(("template:\(id):run-record", rf)) }
                 for a in r.run.record.artifacts { artifacts.append(("template:\(id):\(Path.basename(a.path))", a.path)) }
-                if r.status != .ok { problems.append("template \(id): \(r.run.record.firstProblem ?? r.status.rawValue)") }
+                if r.status != .ok { problems.append("template \(id): \(Self.stepProblem(r.run.record) ?? r.status.rawValue)") }
             }
         }, abandon: { _, prepared in
             // Not recorded (an earlier step failed), but what it decided and did is still logged.
@@ -164,6 +164,12 @@ public enum DemoRunner {
         }
         md += "## Artifacts\n\n" + artifacts.map { "- `\($0)`\n" }.joined()
         return md
+    }
+
+    /// The first failed or denied step of a template run: `step 'ID' (action): reason`.
+    static func stepProblem(_ record: RunRecord) -> String? {
+        guard let a = record.actions.first(where: { $0.denied || !$0.ok }) else { return nil }
+        return (a.step.map { "step '\($0)' (\(a.action))" } ?? a.action) + (a.denied ? " denied: " : " failed: ") + a.reason
     }
 }
 
