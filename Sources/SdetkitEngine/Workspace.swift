@@ -94,6 +94,9 @@ public final class Workspace: Sendable {
             return r
         }
         var result = await action.run(planned.params, in: context)
+        // Hashed content never holds this machine's checkout path (the same failure hashes alike anywhere).
+        result.outcome.reason = MachinePaths.relativise(result.outcome.reason, root: layout.repoRoot)
+        result.outcome.result = MachinePaths.relativise(result.outcome.result, root: layout.repoRoot)
         result.outcome.params = action.recordedParams(planned.params)
         result.outcome.step = step
         logger.debug("action \(planned.action): ok=\(result.outcome.ok) denied=\(result.outcome.denied) \(result.outcome.reason)")
