@@ -146,6 +146,8 @@ public struct RunRecord: Sendable, Hashable {
     /// Template id, version, digest and inputs for template runs.
     public var template: JSONValue?
     public var artifacts: [Artifact]
+    /// For imported runs (kind `import.python`): the original record file.
+    public var imported: ImportSource?
 
     public init(kind: String, task: String, planner: String, steps: [PlanStep], actions: [ActionOutcome],
                 status: RunStatus, configDigest: String, repo: RepoState, provider: String,
@@ -161,6 +163,7 @@ public struct RunRecord: Sendable, Hashable {
         self.provider = provider
         self.template = template
         self.artifacts = artifacts
+        self.imported = nil
     }
 
     public var json: JSONValue {
@@ -177,6 +180,7 @@ public struct RunRecord: Sendable, Hashable {
             "artifacts": .array(artifacts.map(\.json)),
         ]
         if let template { o["template"] = template }
+        if let imported { o["imported"] = imported.json }
         return .object(o)
     }
 
@@ -202,6 +206,7 @@ public struct RunRecord: Sendable, Hashable {
         provider = json["provider"]?.stringValue ?? "none"
         template = json["template"]
         artifacts = (json["artifacts"]?.arrayValue ?? []).compactMap(Artifact.init(json:))
+        imported = json["imported"].flatMap(ImportSource.init(json:))
     }
 
     /// Template id for template runs.

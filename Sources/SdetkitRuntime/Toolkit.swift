@@ -3,6 +3,7 @@ import SdetkitCore
 import SdetkitEngine
 import SdetkitPolicy
 import SdetkitReports
+import SdetkitStore
 import SdetkitTemplates
 
 /// Wires every module's actions into one registry: the one used by the CLI, templates, the demo and replay.
@@ -23,6 +24,8 @@ public enum Replayer {
     public static func replay(_ record: RunRecord, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
                               in ws: Workspace) async throws -> RunResult {
         switch record.kind {
+        case LegacyHistory.kind:
+            throw SdetkitError("this run was imported from Python sdetkit's \(record.imported?.file ?? "history"); it records what that tool did and cannot be replayed (run its task with 'sdetkit agent run')")
         case "template.run":
             guard let id = record.templateID else { throw SdetkitError("recorded template run has no template id") }
             let catalog = TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: [id])

@@ -66,6 +66,14 @@ enum Doctor {
             out.append(DoctorCheck(name: "index", ok: consistent,
                                    detail: consistent ? "\(indexed) runs indexed, in step with the ledger"
                                        : "index has \(indexed) runs, ledger \(report.entries); run 'sdetkit agent history reindex'"))
+            let legacy = LegacyHistory.recordFileNames(in: layout.historyDir).count
+            if legacy > 0 {
+                // Not a failure: the Python records are intact where they are, only not in this history yet.
+                let pending = try store.legacyRecordsNotImported()
+                out.append(DoctorCheck(name: "legacy-history", ok: true,
+                                       detail: pending == 0 ? "all \(legacy) Python sdetkit record(s) in \(StateLayout.relHistory) are imported"
+                                           : LegacyHistory.note(pending: pending, directory: StateLayout.relHistory)))
+            }
         } catch let e as UserFacingError {
             out.append(DoctorCheck(name: "ledger", ok: false, detail: e.message))
         } catch {

@@ -8,8 +8,8 @@ import SdetkitStore
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "List, show, verify, replay and export recorded runs.",
-        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self]
+        abstract: "List, show, verify, replay, export and import recorded runs.",
+        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self, Import.self]
     )
 
     struct List: ParsableCommand {
@@ -28,6 +28,7 @@ struct HistoryCommand: AsyncParsableCommand {
         func run() throws {
             let store = HistoryStore(layout: try CLI.repositoryLayout())
             let runs = try store.list(limit: limit, status: status)
+            if let note = store.legacyNote() { Output.stderr(note + "\n") }
             if output.json { return Output.json(.array(runs.map(\.json))) }
             if runs.isEmpty { return Output.line("no runs recorded yet; try 'sdetkit agent run health-check'") }
             Output.line("SEQ     CAPTURED              STATUS  HASH          TASK")
@@ -61,6 +62,9 @@ struct HistoryCommand: AsyncParsableCommand {
                 Output.line("  \(a.denied ? "DENIED" : (a.ok ? "ok    " : "FAILED")) \(Output.pad(a.action, 12)) \(a.reason)")
             }
             for art in record.artifacts { Output.line("  artifact \(art.path) sha256:\(art.sha256.prefix(12))") }
+            if let src = record.imported {
+                Output.line("imported from \(src.format) \(src.file) (sha256 \(src.sha256), captured \(src.capturedAt), status \(src.status))")
+            }
         }
     }
 
@@ -73,6 +77,7 @@ struct HistoryCommand: AsyncParsableCommand {
         func run() throws {
             let store = HistoryStore(layout: try CLI.repositoryLayout())
             let report = try store.verify()
+            if let note = store.legacyNote() { Output.stderr(note + "\n") }
             if output.json {
                 Output.json(report.json)
             } else if report.ok {
