@@ -81,7 +81,8 @@ public protocol AgentAction: Sendable {
     var name: String { get }
     /// One line for `sdetkit agent actions` and docs.
     var summary: String { get }
-    /// The params as they go into the record: contents and secrets replaced by digests.
+    /// The params as they go into the record: contents and secrets replaced by digests. Defaults to
+    /// ``ContentDigests/redact(_:)`` (every `content` member as its digest and size).
     func recordedParams(_ params: JSONValue) -> JSONValue
     /// Runs (or, with `context.dryRun`, only checks) the action. Never throws: failures are outcomes.
     func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult
@@ -91,7 +92,7 @@ public protocol AgentAction: Sendable {
 }
 
 extension AgentAction {
-    public func recordedParams(_ params: JSONValue) -> JSONValue { params }
+    public func recordedParams(_ params: JSONValue) -> JSONValue { ContentDigests.redact(params) }
     public func isolation(_ params: JSONValue) -> ActionIsolation { .shared }
 }
 

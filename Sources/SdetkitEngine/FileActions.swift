@@ -47,14 +47,8 @@ public struct FileWriteAction: AgentAction {
         ActionIsolation.isRunOutputPath(params["path"]) ? .confined : .shared
     }
 
-    public func recordedParams(_ params: JSONValue) -> JSONValue {
-        guard case .object(var o) = params else { return params }
-        if let content = o.removeValue(forKey: "content"), let s = content.stringValue {
-            o["content_sha256"] = .string(Digest.sha256Hex(s))
-            o["content_bytes"] = .int(s.utf8.count)
-        }
-        return .object(o)
-    }
+    /// `content` recorded as `content_sha256` and `content_bytes` (``ContentDigests``).
+    public func recordedParams(_ params: JSONValue) -> JSONValue { ContentDigests.redact(params) }
 
     public func run(_ params: JSONValue, in context: ActionContext) async -> ActionResult {
         let recorded = recordedParams(params)

@@ -10,11 +10,14 @@ public struct PlannedAction: Sendable, Hashable {
     }
 }
 
-/// The planner's output: which rule matched and the actions to run.
+/// The planner's output: which rule matched and the actions to run, or the template to run instead.
 public struct Plan: Sendable, Hashable {
     public var rule: String
     public var actions: [PlannedAction]
     public var explanation: String
+    /// For `template:<id>`: the template to run through the template pipeline (no `actions`). A workspace
+    /// cannot run it alone: the run coordinator (SdetkitRuntime) does.
+    public var template: String? = nil
 }
 
 public struct TaskSyntaxError: UserFacingError {
@@ -31,7 +34,11 @@ public struct TaskSyntaxError: UserFacingError {
 /// 4. `list [PATH]` / `ls [PATH]` — `fs.list`.
 /// 5. `read PATH` / `cat PATH` — `fs.read`.
 /// 6. `audit` / `audit repo` — `repo.audit` (when registered).
-/// Anything else: no actions (a run with status ok).
+/// Then task words, whole words only, case-insensitive (``TaskWords``), first match wins:
+/// 7. a `template:<id>` token — run that template (``Plan/template``).
+/// 8. the word `audit` — `repo.audit {"profile": "default"}` (when registered).
+/// 9. the word `report` — `report.build` of the HTML dashboard into the workdir (when registered).
+/// Anything else: no actions (a run with status ok, planner rule `none`).
 public enum Planner {
     public static func plan(_ task: String, registry: ActionRegistry) throws(TaskSyntaxError) -> Plan {
         let trimmed = task.trimmingWhitespace()
@@ -66,6 +73,31 @@ public enum Planner {
                 return Plan(rule: "audit", actions: [PlannedAction(action: "repo.audit", params: [:])], explanation: "repository audit")
             }
         default: break
+        }
+        return try planWords(TaskWords(trimmed), registry: registry)
+    }
+
+    /// The parameters of the `report` word: the Python sdetkit's dashboard.
+    public static let reportParams: JSONValue = ["format": "html", "output": .string(StateLayout.relWorkdir + "/dashboard.html")]
+
+    static func planWords(_ words: TaskWords, registry: ActionRegistry) throws(TaskSyntaxError) -> Plan {
+        let ids = words.templateIDs
+        if ids.contains("") {
+            throw TaskSyntaxError(message: "task word 'template:' needs a template id, e.g. template:repo-health-audit ('sdetkit agent templates list' lists them)")
+        }
+        if ids.count > 1 {
+            throw TaskSyntaxError(message: "a task runs one template, got \(ids.map { "template:" + $0 }.joined(separator: ", ")); run them one at a time")
+        }
+        if let id = ids.first {
+            return Plan(rule: "template", actions: [], explanation: "task word template:\(id): run template \(id)", template: id)
+        }
+        if words.contains("audit"), registry.action(named: "repo.audit") != nil {
+            return Plan(rule: "audit", actions: [PlannedAction(action: "repo.audit", params: ["profile": "default"])],
+                        explanation: "task word 'audit': repository audit (default profile)")
+        }
+        if words.contains("report"), registry.action(named: "report.build") != nil {
+            return Plan(rule: "report", actions: [PlannedAction(action: "report.build", params: reportParams)],
+                        explanation: "task word 'report': HTML dashboard of the history in the workdir")
         }
         return Plan(rule: "none", actions: [], explanation: "no rule matched: nothing to do")
     }

@@ -89,7 +89,7 @@ public final class Workspace: Sendable {
     public func perform(_ planned: PlannedAction, step: String? = nil, context: ActionContext) async -> ActionResult {
         guard let action = registry.action(named: planned.action) else {
             let known = registry.names.joined(separator: ", ")
-            var r = ActionResult.failed(planned.action, planned.params, "unknown action '\(planned.action)'; known actions: \(known)")
+            var r = ActionResult.failed(planned.action, registry.recordedParams(planned), "unknown action '\(planned.action)'; known actions: \(known)")
             r.outcome.step = step
             return r
         }
@@ -108,9 +108,19 @@ public final class Workspace: Sendable {
     /// Plans `task`, enforces budgets, executes under policy, and records the run (unless `dryRun`).
     /// `approval` and `origin` belong to this run only (nil approval: the workspace's).
     public func run(task: String, dryRun: Bool, approval: ApprovalMode? = nil, origin: RunOrigin? = nil) async throws -> RunResult {
-        let plan = try Planner.plan(task, registry: registry)
-        return try await execute(kind: "agent.run", task: task, planner: plan.rule, explanation: plan.explanation,
-                                 actions: plan.actions, outputDir: nil, dryRun: dryRun, approval: approval, origin: origin)
+        try await run(Planner.plan(task, registry: registry), task: task, dryRun: dryRun, approval: approval, origin: origin)
+    }
+
+    /// Runs `plan`, made from `task`, recording the task as ``Plan/recordedTask(_:registry:)`` gives it (no file
+    /// content or secret). A template plan is refused: the run coordinator runs those.
+    public func run(_ plan: Plan, task: String, dryRun: Bool, approval: ApprovalMode? = nil,
+                    origin: RunOrigin? = nil) async throws -> RunResult {
+        if let id = plan.template {
+            throw TaskSyntaxError(message: "task 'template:\(id)' runs a template, which has no dry run: 'sdetkit agent templates show \(id)' lists its steps, 'sdetkit agent run template:\(id)' runs it")
+        }
+        return try await execute(kind: "agent.run", task: plan.recordedTask(task, registry: registry), planner: plan.rule,
+                                 explanation: plan.explanation, actions: plan.actions, outputDir: nil, dryRun: dryRun,
+                                 approval: approval, origin: origin)
     }
 
     /// Executes `actions` in order as ONE recorded run: budgets, policy, manager/worker/reviewer steps,
@@ -170,7 +180,7 @@ public final class Workspace: Sendable {
         let ctx = context(dryRun: dryRun, outputDir: outputDir, confined: confined, approval: approval)
         if let why = budgetExceeded(actions: actions.count) {
             for p in actions {
-                outcomes.append(ActionOutcome(action: p.action, params: registry.action(named: p.action)?.recordedParams(p.params) ?? p.params,
+                outcomes.append(ActionOutcome(action: p.action, params: registry.recordedParams(p),
                                               ok: false, denied: false, reason: "not run: \(why)"))
             }
             steps.append(PlanStep(role: "worker", detail: "nothing executed: \(why)"))

@@ -63,7 +63,7 @@ public actor RunCoordinator {
         try checkRepository(ws)
         switch request {
         case .task(let task):
-            return try await exclusively { try await ws.run(task: task, dryRun: false, approval: approval, origin: origin) }
+            return try await runTask(task, approval: approval, origin: origin, in: ws).run
         case .template(let id, let inputs):
             let found = try TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry, only: [id]).find(id)
             let resolved = try RunInputs.resolve(found.template, inputs)
@@ -75,6 +75,22 @@ public actor RunCoordinator {
             let options = AuditRun.Options(profile: profile, changedSince: nil, baseline: nil, failOn: nil)
             return try await runAudit(options, approval: approval, origin: origin, in: ws).1
         }
+    }
+
+    /// Plans `task` and runs it like ``perform(_:approval:origin:)``: a task naming `template:<id>` runs that
+    /// template with its defaults through ``runTemplate(_:inputs:outputDir:approval:origin:in:)`` (recorded as
+    /// a template run, as `agent templates run ID` records it); any other task is one `agent.run`.
+    public func runTask(_ task: String, approval: ApprovalMode, origin: RunOrigin?, in ws: Workspace? = nil) async throws -> TaskRun {
+        let ws = ws ?? workspace
+        try checkRepository(ws)
+        let plan = try Planner.plan(task, registry: ws.registry)
+        guard let id = plan.template else {
+            return .planned(try await exclusively { try await ws.run(plan, task: task, dryRun: false, approval: approval, origin: origin) })
+        }
+        // Every template is discovered, so an unknown id is told the known ones.
+        let found = try TemplateCatalog.discover(repoRoot: ws.layout.repoRoot, registry: ws.registry).find(id)
+        let inputs = try TemplateInputs.resolve(found.template, values: [:])
+        return .template(try await runTemplate(found.template, inputs: inputs, outputDir: nil, approval: approval, origin: origin, in: ws))
     }
 
     /// A template run (inputs resolved, ``TemplateInputs``) with its outputs and `run-record.json`, serialised
@@ -154,6 +170,21 @@ public actor RunCoordinator {
 
     /// How many runs wait for their turn (for tests and diagnostics).
     public var waiting: Int { waiters.count }
+}
+
+/// What a task ran (``RunCoordinator/runTask(_:approval:origin:in:)``).
+public enum TaskRun: Sendable {
+    /// The planner's actions, one `agent.run`.
+    case planned(RunResult)
+    /// The template a `template:<id>` task named.
+    case template(TemplateRunResult)
+
+    public var run: RunResult {
+        switch self {
+        case .planned(let r): return r
+        case .template(let t): return t.run
+        }
+    }
 }
 
 /// Template inputs given as JSON (a server request) turned into the template's typed inputs.

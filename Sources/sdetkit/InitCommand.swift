@@ -1,6 +1,7 @@
 import ArgumentParser
 import SdetkitCore
 import SdetkitEngine
+import SdetkitRuntime
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,37 +23,6 @@ struct InitCommand: ParsableCommand {
     }
 }
 
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Plan and run a task under the policy engine, and record it in the history.",
-        discussion: """
-        TASK is 'action <name> <json-object>' (one action) or free text for the rule-based planner: health-check, status, list [PATH], read PATH, audit. Unrecognised text is a run with no actions.
-        Writes outside .sdetkit/agent/workdir and every shell.run need approval: --approve grants it; on a terminal you are asked; otherwise it is denied.
-        Exit 0 when every action succeeded, 1 when one failed or was denied.
-        """
-    )
-
-    @Argument(help: "The task.") var task: String
-    @Flag(help: "Grant approval for writes outside the workdir and for commands.") var approve = false
-    @Flag(name: .customLong("dry-run"), help: "Plan and check policy without executing or recording.") var dryRun = false
-    @OptionGroup var output: JSONFlag
-
-    func run() async throws {
-        let ws = try CLI.workspace(approve: approve)
-        let approval = CLI.approvalMode(approve: approve)
-        let result = dryRun
-            ? try await ws.run(task: task, dryRun: true, approval: approval)
-            : try await RunCoordinator.shared(for: ws).perform(.task(task), approval: approval, origin: nil)
-        if output.json {
-            Output.json(result.json)
-        } else {
-            RunRendering.human(result)
-        }
-        if result.record.status != .ok { throw RunExit.failed }
-    }
-}
-
 struct ActionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "actions", abstract: "List the actions runs and templates may use.")
     @OptionGroup var output: JSONFlag
@@ -63,20 +33,5 @@ struct ActionsCommand: ParsableCommand {
             return Output.json(.array(registry.all.map { ["name": .string($0.name), "summary": .string($0.summary)] }))
         }
         for a in registry.all { Output.line(Output.pad(a.name, 18) + a.summary) }
-    }
-}
-
-import SdetkitRuntime
-
-enum RunRendering {
-    static func human(_ result: RunResult) {
-        let r = result.record
-        let seq = result.entry.map { "run \($0.seq)" } ?? "dry run"
-        Output.line("\(seq): \(r.status.rawValue)  hash \(result.hash.prefix(12))  (\(r.actions.count) action\(r.actions.count == 1 ? "" : "s"), planner rule '\(r.planner)')")
-        for a in r.actions {
-            let mark = a.denied ? "DENIED" : (a.ok ? "ok    " : "FAILED")
-            Output.line("  \(mark) \(Output.pad(a.action, 12)) \(a.reason)")
-        }
-        for note in result.observation?.notes ?? [] { Output.line("  note: \(note)") }
     }
 }

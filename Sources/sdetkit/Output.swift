@@ -23,6 +23,7 @@ enum Output {
     static func json(_ value: JSONValue) { stdout(value.prettyPrinted()) }
     static func error(_ message: String) { stderr("sdetkit: error: \(message)\n") }
     static func warning(_ message: String) { stderr("sdetkit: warning: \(message)\n") }
+    static func note(_ message: String) { stderr("sdetkit: note: \(message)\n") }
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 

@@ -81,13 +81,31 @@ final class EngineTests: XCTestCase {
         XCTAssertTrue(approved.directorySyncs.isEmpty, "commit syncs what the run wrote")
     }
 
+    /// The written content is in the workdir file and nowhere else: not in the record (its task included), the
+    /// objects, the ledger, the index or the audit log. (The CLI test also checks list, show and export.)
     func testWriteIntoWorkdirRecordsDigestNotContent() async throws {
-        let r = try await workspace().run(task: #"action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"secret-ish"}"#, dryRun: false)
+        let marker = "leak-marker-\(UInt32.random(in: 0...UInt32.max))"
+        let ws = try workspace()
+        let task = #"action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"\#(marker)"}"#
+        let r = try await ws.run(task: task, dryRun: false)
         XCTAssertEqual(r.record.status, .ok)
         let text = CanonicalJSON.string(r.record.json)
-        XCTAssertFalse(text.contains("\"content\":"), text)
-        XCTAssertTrue(text.contains(Digest.sha256Hex("secret-ish")))
-        XCTAssertEqual(try FileSystem.readString(repo + "/.sdetkit/agent/workdir/a.txt"), "secret-ish")
+        XCTAssertFalse(text.contains(marker), text)
+        XCTAssertTrue(r.record.task.contains(Digest.sha256Hex(marker)), r.record.task)
+        XCTAssertEqual(r.record.actions.first?.params["content_sha256"], .string(Digest.sha256Hex(marker)))
+        XCTAssertEqual(try FileSystem.readString(repo + "/.sdetkit/agent/workdir/a.txt"), marker)
+        let agent = FileSystem.realPath(repo)! + "/.sdetkit/agent"
+        var searched = 0
+        for case let rel as String in FileManager.default.enumerator(atPath: agent)! {
+            let path = agent + "/" + rel
+            guard !Path.isInside(rel, "workdir"), FileSystem.isRegularFile(path) else { continue }
+            searched += 1
+            let bytes = try FileSystem.readBytes(path)
+            XCTAssertNil(String(decoding: bytes, as: UTF8.self).range(of: marker), "the content leaked into \(rel)")
+        }
+        XCTAssertGreaterThanOrEqual(searched, 4, "objects, ledger, index and audit log were searched")
+        let again = try await ws.run(task: task, dryRun: false)
+        XCTAssertEqual(again.hash, r.hash, "the same task gives the same record hash")
     }
 
     func testWriteOutsideWorkdirNeedsApproval() async throws {
