@@ -51,7 +51,30 @@ public enum Replayer {
                                         outputDir: record.artifacts.first.map { Path.dirname($0.path) },
                                         approval: approval, origin: origin)
         default:
-            return try await ws.run(task: record.task, dryRun: false, approval: approval, origin: origin)
+            return try await ws.run(task: try restoredTask(record, in: ws), dryRun: false, approval: approval, origin: origin)
         }
+    }
+
+    /// The task to re-run. An `action NAME {json}` task whose `content` the record keeps only as a digest gets
+    /// it back from the file the run wrote, when that file still holds exactly that content; else replay says so.
+    static func restoredTask(_ record: RunRecord, in ws: Workspace) throws -> String {
+        let task = record.task
+        guard task.hasPrefix("action ") else { return task }
+        let rest = task.dropFirst("action ".count)
+        guard let space = rest.firstIndex(of: " ") else { return task }
+        let name = String(rest[..<space])
+        guard case .object(var o)? = try? JSONParser.parse(String(rest[space...])),
+              let digest = o["content_sha256"]?.stringValue else { return task }
+        let path = o["path"]?.stringValue ?? ""
+        let parts = Path.components(path)
+        let abs = ws.layout.absolute(path)
+        guard !path.isEmpty, !path.hasPrefix("/"), !parts.contains(".."), FileSystem.isRegularFile(abs), !FileSystem.isSymlink(abs),
+              let text = try? FileSystem.readString(abs), Digest.sha256Hex(text) == digest else {
+            throw SdetkitError("the content this run wrote is not kept in the history (only its SHA-256); replay needs '\(path)' to still hold it")
+        }
+        o["content_sha256"] = nil
+        o["content_bytes"] = nil
+        o["content"] = .string(text)
+        return "action \(name) \(CanonicalJSON.string(.object(o)))"
     }
 }

@@ -61,6 +61,22 @@ final class RunCoordinatorTests: XCTestCase {
                                   environment: ["SOURCE_DATE_EPOCH": "1700000000"])
     }
 
+    func testReplayOfAWriteTakesItsContentFromTheFileCheckedByDigest() async throws {
+        let ws = try workspace()
+        let task = #"action fs.write {"path":".sdetkit/agent/workdir/r.txt","content":"replay me"}"#
+        let first = try await ws.run(task: task, dryRun: false)
+        XCTAssertFalse(first.record.task.contains("replay me"), first.record.task)
+        let again = try await Replayer.replay(first.record, in: ws)
+        XCTAssertEqual(again.hash, first.hash)
+        try FileSystem.writeAtomically("changed", to: repo + "/.sdetkit/agent/workdir/r.txt")
+        do {
+            _ = try await Replayer.replay(first.record, in: ws)
+            XCTFail("a changed file cannot stand in for the recorded content")
+        } catch {
+            XCTAssertTrue("\(error)".contains("only its SHA-256"), "\(error)")
+        }
+    }
+
     func testConcurrentRunsOfOneRepositoryNeverInterleave() async throws {
         let log = EnterExitAction.Log()
         let ws = try workspace(extra: [EnterExitAction(log: log)])
