@@ -2,12 +2,12 @@ import Foundation
 import XCTest
 import SdetkitCore
 
-/// `agent history import` over the Python sdetkit 1.2.0's six real run records (../shared/data from the
+/// `agent history import` over the Python sdetkit 1.2.0's six real run records (Tests/Fixtures/python-sdetkit-1.2.0 from the
 /// repository root; skipped when absent), each test in its own scratch repository.
 final class HistoryImportTests: XCTestCase {
     static let legacyDir: String = {
         let root = Path.dirname(Path.dirname(Path.dirname(#filePath)))
-        return Path.dirname(root) + "/shared/data/python-sdetkit-1.2.0/state/history"
+        return root + "/Tests/Fixtures/python-sdetkit-1.2.0/state/history"
     }()
 
     func legacyNames() throws -> [String] {

@@ -2,11 +2,11 @@ import XCTest
 @testable import SdetkitCore
 @testable import SdetkitStore
 
-/// The Python sdetkit 1.2.0's run records (../shared/data from the repository root), read and converted.
+/// The Python sdetkit 1.2.0's run records (Tests/Fixtures/python-sdetkit-1.2.0, a copy of ../shared/data), read and converted.
 enum PythonState {
     static var historyDir: String {
         let root = Path.dirname(Path.dirname(Path.dirname(#filePath)))
-        return Path.dirname(root) + "/shared/data/python-sdetkit-1.2.0/state/history"
+        return root + "/Tests/Fixtures/python-sdetkit-1.2.0/state/history"
     }
 
     /// The record file names, or a skip when the data set is absent.
