@@ -83,19 +83,6 @@ extension LegacyRecord {
         return s
     }
 
-    /// `value` with every `content` member replaced by `content_sha256` and `content_bytes` (of its text;
-    /// a non-string content is digested as canonical JSON), at any depth.
-    static func redacted(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(var o):
-            if let content = o.removeValue(forKey: "content") {
-                let text = content.stringValue ?? CanonicalJSON.string(content)
-                o["content_sha256"] = .string(Digest.sha256Hex(text))
-                o["content_bytes"] = .int(text.utf8.count)
-            }
-            return .object(o.mapValues(redacted))
-        case .array(let a): return .array(a.map(redacted))
-        default: return value
-        }
-    }
+    /// `value` with every `content` member replaced by its digest and size (the record model's one rule).
+    static func redacted(_ value: JSONValue) -> JSONValue { ContentDigests.redact(value) }
 }
