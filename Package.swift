@@ -71,7 +71,8 @@ let package = Package(
         // The composition root: the action registry of every module, replay, and the run coordinator that
         // serialises runs per repository (what the CLI and a server call).
         .target(name: "SdetkitRuntime", dependencies: [
-            "SdetkitCore", "SdetkitPolicy", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports", "SdetkitStore",
+            "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitPolicy", "SdetkitEngine", "SdetkitAudit", "SdetkitTemplates", "SdetkitReports",
+            "SdetkitStore",
         ]),
         // Demo scenarios.
         .target(name: "SdetkitDemo", dependencies: [

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system packages sdetkit needs to build and test, when missing (Debian/Ubuntu).
 #   build:  libgit2-dev libsqlite3-dev pkg-config
-#   tests:  chromium (headless dashboard check), python3-jsonschema (SARIF / dashboard schema checks)
+#   tests:  chromium (headless dashboard check), python3-jsonschema (SARIF / dashboard schema checks),
+#           libreoffice-calc-nogui (the csv --bom export opened by LibreOffice headless; ~40 s to install)
 # Usage: scripts/install-deps.sh [--with-test-tools]
 set -euo pipefail
 
 pkgs=(libgit2-dev libsqlite3-dev pkg-config)
 if [ "${1:-}" = "--with-test-tools" ]; then
-  pkgs+=(chromium git python3)
+  pkgs+=(chromium git python3 libreoffice-calc-nogui)
 fi
 
 missing=()

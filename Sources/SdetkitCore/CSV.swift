@@ -4,6 +4,10 @@
 /// A field that starts with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'`, so spreadsheets
 /// show it as text instead of evaluating it (OWASP "CSV injection").
 public enum CSV {
+    /// The UTF-8 byte-order mark. Excel and LibreOffice read a CSV file as UTF-8 on a default import only when it
+    /// starts with these bytes; without them non-ASCII text shows as mojibake (`Ã¼` for `ü`).
+    public static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     public static func neutralise(_ field: String) -> String {
         guard let first = field.utf8.first else { return field }
         switch first {

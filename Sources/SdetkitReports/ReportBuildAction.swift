@@ -8,7 +8,7 @@ public enum Reports {
 }
 
 /// `report.build {"format": "json|md|html|csv", "output": "FILE NAME", "since"?, "until"?, "template"?, "status"?,
-/// "csv_table"?: "runs|summary"}`: builds the history dashboard (the same code as `sdetkit agent dashboard build`)
+/// "csv_table"?: "runs|summary", "bom"?: bool}`: builds the history dashboard (the same code as `sdetkit agent dashboard build`)
 /// into the run's output directory (a template run's `outputDir`, else `.sdetkit/agent/workdir`), through the
 /// write policy. `output` is a name inside that directory, or a path that starts with it (the Python
 /// sdetkit's `${{run.output_dir}}/dashboard.html`, see ``OutputTarget``). Outputs: `path`, `sha256`, `runs` (runs covered), `success_rate` (null without runs).
@@ -26,6 +26,15 @@ public struct ReportBuildAction: AgentAction {
         switch parse(params) {
         case .success(let p): (format, fileName, filter, table) = p
         case .failure(let e): return .failed(name, params, e.message)
+        }
+        // `bom: true` starts a csv with the UTF-8 byte-order mark (as `dashboard build --bom`).
+        let bom: Bool
+        switch params["bom"] {
+        case nil, .null?: bom = false
+        case .bool(let b)?:
+            guard !b || format == .csv else { return .failed(name, params, "report.build: param 'bom' is for format csv only") }
+            bom = b
+        case let v?: return .failed(name, params, "report.build: param 'bom' must be true or false, got \(v.typeName)")
         }
         let path: String
         switch OutputTarget.path(fileName, param: "output", outputDir: context.outputDir, action: name) {
@@ -46,7 +55,7 @@ public struct ReportBuildAction: AgentAction {
         let bytes: [UInt8]
         do {
             summary = try dashboard.summary()
-            bytes = try dashboard.renderBytes(format, summary: summary, csvTable: table)
+            bytes = (bom ? CSV.byteOrderMark : []) + (try dashboard.renderBytes(format, summary: summary, csvTable: table))
         } catch let e as UserFacingError {
             return .failed(name, params, e.message)
         } catch {

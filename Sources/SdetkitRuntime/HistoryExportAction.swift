@@ -2,7 +2,7 @@ import SdetkitCore
 import SdetkitEngine
 import SdetkitStore
 
-/// `history.export {format: csv|json|jsonl, output}`: writes the history export (as `history export`) into the
+/// `history.export {format: csv|json|jsonl, output, bom?: bool}`: writes the history export (as `history export`) into the
 /// run's output directory, through policy.
 public struct HistoryExportAction: AgentAction {
     public let name = "history.export"
@@ -15,6 +15,12 @@ public struct HistoryExportAction: AgentAction {
         }
         let file = params["output"]?.stringValue ?? "history.\(format.rawValue)"
         var bytes: [UInt8] = []
+        switch params["bom"] {
+        case nil, .null?, .bool(false)?: break
+        case .bool(true)? where format == .csv: bytes = CSV.byteOrderMark
+        case .bool(true)?: return .failed(name, params, "history.export: param 'bom' is for format csv only")
+        case let v?: return .failed(name, params, "history.export: param 'bom' must be true or false, got \(v.typeName)")
+        }
         do {
             try context.history.export(format: format) { bytes += $0 }
         } catch let e as UserFacingError {

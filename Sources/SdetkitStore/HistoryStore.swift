@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import SdetkitCore
 
@@ -222,11 +225,36 @@ public final class HistoryStore: Sendable {
 
     /// Drops and rebuilds the index from ledger + records. Returns the number of entries indexed.
     @discardableResult
+    ///
+    /// The index is derived: a damaged one (SQLite reports corruption, or `integrity_check` fails, or the file
+    /// is not a database at all) is deleted and built again from the ledger and the records.
     public func reindex() throws -> Int {
         try connection.withLock { conn in
-            if conn == nil { conn = try openIndex() }
-            try catchUp(conn!, known: [:], force: true)
-            return Int(try meta(conn!)["entries"] ?? "0") ?? 0
+            func rebuild() throws -> Int {
+                if conn == nil { conn = try openIndex() }
+                try catchUp(conn!, known: [:], force: true)
+                return Int(try meta(conn!)["entries"] ?? "0") ?? 0
+            }
+            if conn == nil, indexIntegrityProblem() != nil { try removeIndexFiles() }
+            do {
+                return try rebuild()
+            } catch let e as SQLiteError where e.isDamage {
+                conn = nil
+                try removeIndexFiles()
+                return try rebuild()
+            }
+        }
+    }
+
+    /// Deletes the index database and its WAL and shared-memory files (never anything else).
+    func removeIndexFiles() throws {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = layout.indexPath + suffix
+            if FileSystem.isSymlink(path) || FileSystem.exists(path) {
+                guard unlink(path) == 0 || errno == ENOENT else {
+                    throw SdetkitError.io("cannot remove the damaged history index", path: path, errno: errno)
+                }
+            }
         }
     }
 

@@ -8,6 +8,8 @@ public struct SQLiteError: UserFacingError, CustomStringConvertible {
     public var message: String { "history index (SQLite): \(detail); run 'sdetkit agent history reindex' to rebuild it" }
     public var exitStatus: ExitStatus { .usage }
     public var description: String { message }
+    /// SQLITE_CORRUPT or SQLITE_NOTADB (extended codes included): the file is damaged, not busy or missing.
+    public var isDamage: Bool { code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB }
 }
 
 /// A thin wrapper over one SQLite connection (C API). Not thread-safe by itself: the store serialises access.

@@ -33,10 +33,15 @@ struct DashboardCommand: ParsableCommand {
         @Option(help: "Only runs with this status: ok, failed or denied.") var status: String?
         @Option(name: .customLong("csv-table"), help: "runs (one row per run, as 'history export --format csv') or summary (key,value).")
         var csvTable: CSVTable = .runs
+        @Flag(help: "Start the csv with a UTF-8 byte-order mark (for Excel and LibreOffice); other formats are unchanged.")
+        var bom = false
 
         func validate() throws {
             if format == .all && output == "-" {
                 throw ValidationError("--format all writes four files; give --output a path stem, not -")
+            }
+            if bom && format != .csv && format != .all {
+                throw ValidationError("--bom is for --format csv (or all, where it marks the csv file only)")
             }
             if output == "-" && summaryOutput == "-" {
                 throw ValidationError("--output and --summary-output cannot both be - (stdout)")
@@ -80,6 +85,7 @@ struct DashboardCommand: ParsableCommand {
             // The summary is computed once, and only when a format needs it (the runs csv streams on its own).
             var summary: DashboardSummary?
             func render(_ f: DashboardFormat, _ sink: ([UInt8]) throws -> Void) throws {
+                if f == .csv && bom { try sink(CSV.byteOrderMark) }
                 if f == .csv && csvTable == .runs { return try dashboard.exportRuns(sink: sink) }
                 if summary == nil { summary = try dashboard.summary() }
                 if let summary { try dashboard.render(f, summary: summary, csvTable: csvTable, sink: sink) }

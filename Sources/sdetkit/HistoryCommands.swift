@@ -126,16 +126,27 @@ struct HistoryCommand: AsyncParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
-            abstract: "Export every run for audits: csv (RFC 4180, formula-safe), json or jsonl; streamed from the index.")
+            abstract: "Export every run for audits: csv (RFC 4180, formula-safe), json or jsonl; streamed from the index.",
+            discussion: "--bom starts the csv with a UTF-8 byte-order mark, so Excel and LibreOffice read non-ASCII text right on a default import (see docs/cli.md#csv-for-spreadsheets).")
         @Option(help: "csv, json or jsonl.") var format: ExportFormat = .csv
         @Option(help: "Output file, or - for stdout (written atomically).") var output = "-"
+        @Flag(help: "Start the csv with a UTF-8 byte-order mark (for Excel and LibreOffice).") var bom = false
+
+        func validate() throws {
+            if bom && format != .csv {
+                throw ValidationError("--bom is for --format csv only (a byte-order mark is not valid in \(format.rawValue))")
+            }
+        }
 
         func run() throws {
             let store = HistoryStore(layout: try CLI.repositoryLayout())
+            let prefix = bom ? CSV.byteOrderMark : []
             if output == "-" {
+                if !prefix.isEmpty { Output.write(1, prefix) }
                 try store.export(format: format) { Output.write(1, $0) }
             } else {
                 let writer = try AtomicStreamWriter(path: Output.absolute(output))
+                if !prefix.isEmpty { try writer.write(prefix) }
                 try store.export(format: format) { try writer.write($0) }
                 try writer.commit()
             }
