@@ -29,6 +29,15 @@ final class ExampleFolderTests: XCTestCase {
         let r = try CLIHarness.run(["agent", "history", "verify", "--json"], in: repo)
         XCTAssertEqual(r.code, 0, r.out + r.err)
         XCTAssertGreaterThanOrEqual(r.json?["entries"]?.intValue ?? 0, 3)
+        // Run 1 is the imported Python sdetkit record, linked to the file it came from.
+        let first = try CLIHarness.run(["agent", "history", "show", "1", "--json"], in: repo)
+        XCTAssertEqual(first.code, 0, first.err)
+        XCTAssertEqual(first.json?["kind"]?.stringValue, "import.python", first.out)
+        let legacy = "75d63021119c7c1031827b3b28a9274c03471a43b2de30608e04a5591cc6cb43.json"
+        XCTAssertTrue(first.out.contains(legacy), first.out)
+        XCTAssertTrue(FileSystem.isRegularFile(packageRoot + "/.sdetkit-example/agent/history/" + legacy))
+        let again = try CLIHarness.run(["agent", "history", "import", "--json"], in: repo)
+        XCTAssertEqual(again.json?["imported"]?.arrayValue?.count, 0, again.out)
     }
 
     func testRegeneratingTheExampleChangesNothing() throws {
