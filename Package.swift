@@ -51,9 +51,11 @@ let package = Package(
         .target(name: "SdetkitStore", dependencies: ["SdetkitCore", "CSQLite"]),
         // The one policy engine: write allowlist, shell allowlist, approvals, audit log.
         .target(name: "SdetkitPolicy", dependencies: ["SdetkitCore", "SdetkitConfig"]),
+        // Landlock's system calls (the kernel sandbox for commands).
+        .target(name: "CLandlock"),
         // Actions, planner, orchestration of a run into a record in the store.
         .target(name: "SdetkitEngine", dependencies: [
-            "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy",
+            "SdetkitCore", "SdetkitConfig", "SdetkitGit", "SdetkitStore", "SdetkitPolicy", "CLandlock",
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -53,6 +53,12 @@ small="$work/small"; new_repo "$small"; (cd "$small" && "$sk" agent init >/dev/n
 cd "$small"
 bench "sdetkit agent --help" 30 "$sk agent --help"
 bench "agent run (one fs.write action, durable)" 30 "$sk agent run 'action fs.write {\"path\":\".sdetkit/agent/workdir/b.txt\",\"content\":\"x\"}'"
+# One shell.run of /bin/true, with and without the Landlock sandbox (the launcher re-executes sdetkit).
+for mode_ in landlock off; do
+  sb="$work/shell-$mode_"; new_repo "$sb"; (cd "$sb" && "$sk" agent init >/dev/null)
+  printf 'version: 1\nsafety:\n  shell_allowlist: ["true"]\n  sandbox: %s\n' "$mode_" > "$sb/.sdetkit/agent/config.yaml"
+  (cd "$sb" && bench "agent run (one shell.run 'true', sandbox $mode_)" 30 "$sk agent run --approve 'action shell.run {\"cmd\":\"true\"}'")
+done
 
 for n in 10000 100000; do
   h="$work/h$n"; new_repo "$h"

@@ -58,13 +58,27 @@ public struct AgentConfig: Sendable, Hashable {
         public var shellTimeoutSeconds: Double
         /// Most bytes of a command's output kept (≥ 0).
         public var maxOutputBytes: Int
+        /// How commands are confined by the kernel (docs/security-model.md).
+        public var sandbox: SandboxMode
+        /// Whether sandboxed commands may open TCP connections (off by default).
+        public var shellNetwork: Bool
 
         public init(writeAllowlist: [String] = [StateLayout.relWorkdir], shellAllowlist: [[String]] = [],
-                    shellTimeoutSeconds: Double = 30, maxOutputBytes: Int = 65_536) {
+                    shellTimeoutSeconds: Double = 30, maxOutputBytes: Int = 65_536,
+                    sandbox: SandboxMode = .landlock, shellNetwork: Bool = false) {
             self.writeAllowlist = writeAllowlist
             self.shellAllowlist = shellAllowlist
             self.shellTimeoutSeconds = shellTimeoutSeconds
             self.maxOutputBytes = maxOutputBytes
+            self.sandbox = sandbox
+            self.shellNetwork = shellNetwork
+        }
+
+        /// `landlock`: every command runs under a Landlock domain (writes only into the write allowlist outside
+        /// `.git/` and `.sdetkit/`, plus a private temp directory; TCP off unless `shell_network`); where the
+        /// kernel has no Landlock, commands are refused. `off`: commands run unconfined (an explicit choice).
+        public enum SandboxMode: String, Sendable, Hashable, CaseIterable {
+            case landlock, off
         }
 
         public static let defaults = Safety()
@@ -110,6 +124,11 @@ public struct AgentConfig: Sendable, Hashable {
     /// The effective configuration as JSON, with the YAML (snake_case) key names (what `config show --json` prints).
     public var json: JSONValue {
         var members = runJSONMembers
+        if case .object(var safetyMembers)? = members["safety"] {
+            safetyMembers["sandbox"] = .string(safety.sandbox.rawValue)
+            safetyMembers["shell_network"] = .bool(safety.shellNetwork)
+            members["safety"] = .object(safetyMembers)
+        }
         members["serve"] = serve.json
         members["audit"] = audit.json
         return .object(members)
@@ -122,6 +141,13 @@ public struct AgentConfig: Sendable, Hashable {
         var members = baseRunJSONMembers
         if audit != .defaults { members["audit"] = audit.json }
         return members
+    }
+
+    /// `sandbox` and `shell_network` join the safety section when either is not the default (a run under
+    /// another sandbox does differ), so the digests of configs from before the sandbox existed stay equal.
+    private var safetySandboxMembers: [String: JSONValue] {
+        guard safety.sandbox != .landlock || safety.shellNetwork else { return [:] }
+        return ["sandbox": .string(safety.sandbox.rawValue), "shell_network": .bool(safety.shellNetwork)]
     }
 
     private var baseRunJSONMembers: [String: JSONValue] {
@@ -142,7 +168,7 @@ public struct AgentConfig: Sendable, Hashable {
                 "shell_allowlist": .array(safety.shellAllowlist.map { .array($0.map { .string($0) }) }),
                 "shell_timeout_seconds": .number(safety.shellTimeoutSeconds),
                 "max_output_bytes": .int(safety.maxOutputBytes),
-            ]),
+            ].merging(safetySandboxMembers) { a, _ in a }),
             "slo": .object([
                 "success_rate": .number(slo.successRate),
                 "p95_duration_ms": .int(slo.p95DurationMs),

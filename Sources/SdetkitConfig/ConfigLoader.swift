@@ -63,7 +63,8 @@ public enum ConfigLoader {
         static let top = ["version", "budgets", "provider", "safety", "slo", "audit", "serve"]
         static let budgets = ["max_steps", "max_actions"]
         static let provider = ["type", "endpoint", "model", "timeout_seconds"]
-        static let safety = ["write_allowlist", "shell_allowlist", "shell_timeout_seconds", "max_output_bytes"]
+        static let safety = ["write_allowlist", "shell_allowlist", "shell_timeout_seconds", "max_output_bytes", "sandbox",
+                             "shell_network"]
         static let slo = ["success_rate", "p95_duration_ms"]
     }
 
@@ -133,6 +134,17 @@ public enum ConfigLoader {
                 s.shellAllowlist = commands
             case "shell_timeout_seconds":
                 s.shellTimeoutSeconds = try r.number(m, requirement: "a number of seconds > 0") { $0 > 0 }
+            case "sandbox":
+                let text = try r.text(m, requirement: "'landlock' or 'off'")
+                guard let mode = AgentConfig.Safety.SandboxMode(rawValue: text) else {
+                    throw r.invalid(m, "must be 'landlock' (commands confined by the kernel) or 'off' (unconfined), got \(m.value.describedForMessage)")
+                }
+                s.sandbox = mode
+            case "shell_network":
+                guard case .bool(let on)? = r.scalar(m) else {
+                    throw r.invalid(m, "must be true or false, got \(m.value.describedForMessage)")
+                }
+                s.shellNetwork = on
             default:
                 s.maxOutputBytes = try r.int(m, min: 0, requirement: "an integer ≥ 0")
             }

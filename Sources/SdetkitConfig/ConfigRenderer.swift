@@ -71,6 +71,12 @@ public enum ConfigRenderer {
         line(2, "shell_timeout_seconds: \(number(config.safety.shellTimeoutSeconds))")
         comment(2, "Most bytes of a command's output that are kept (integer ≥ 0, default 65536).")
         line(2, "max_output_bytes: \(config.safety.maxOutputBytes)")
+        comment(2, "How the kernel confines commands: landlock (default) lets them write only into the",
+                "write_allowlist outside .git/ and .sdetkit/, plus a private temp directory; where the",
+                "kernel has no Landlock, commands are refused. off runs them unconfined.")
+        line(2, "sandbox: \(config.safety.sandbox.rawValue)")
+        comment(2, "Whether sandboxed commands may open TCP connections (default false).")
+        line(2, "shell_network: \(config.safety.shellNetwork)")
         gap()
 
         comment(0, "Service-level objectives shown by the dashboards.")

@@ -183,6 +183,19 @@ public enum FileSystem {
         if fd >= 0 { fsync(fd); close(fd) }
     }
 
+    /// Removes `path` and everything beneath it without following any symbolic link (a link is removed, never
+    /// its target). Best effort: what cannot be removed stays.
+    public static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in list(path) { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
     /// Names in a directory (not `.`/`..`), unsorted. Empty when it does not exist.
     public static func list(_ dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }

@@ -29,9 +29,14 @@ public struct ShellRunAction: AgentAction {
         if context.dryRun {
             return .succeeded(name, params, "dry run: would run \(decision.argv.joined(separator: " "))", approval: decision.approval)
         }
+        let sandbox: CommandSandbox?
+        switch CommandSandbox.plan(context.config.safety, repoRoot: context.repoRoot) {
+        case .success(let s): sandbox = s
+        case .failure(let e): return .denied(name, params, e.reason, approval: decision.approval)
+        }
         let run = await CommandRunner.run(argv: decision.argv, cwd: context.repoRoot,
                                           timeoutSeconds: context.config.safety.shellTimeoutSeconds,
-                                          maxOutputBytes: context.config.safety.maxOutputBytes)
+                                          maxOutputBytes: context.config.safety.maxOutputBytes, sandbox: sandbox)
         context.workTree.noteCommand()  // a command may change anything: the next status is taken afresh
         var result: [String: JSONValue] = [
             "argv": .array(decision.argv.map { .string($0) }),
@@ -80,23 +85,58 @@ public struct CommandRun: Sendable {
 
 /// Runs a process through swift-subprocess: no shell, LD_*/DYLD_* stripped, own process group, timeout kills the group.
 public enum CommandRunner {
-    /// The child's environment: the parent's minus dynamic-loader variables.
-    public static func childEnvironment() -> [[UInt8]] {
-        ProcessEnv.current().sorted { $0.key < $1.key }
-            .filter { !$0.key.hasPrefix("LD_") && !$0.key.hasPrefix("DYLD_") }
-            .map { Array("\($0.key)=\($0.value)".utf8) }
+    /// The child's environment: the parent's minus dynamic-loader variables; for `git`, its configuration
+    /// neutralised (``GitEnvironment``); in a sandbox, its private temp directory.
+    public static func childEnvironment(program: String = "", sandbox: CommandSandbox? = nil) -> [[UInt8]] {
+        var env = ProcessEnv.current().filter { !$0.key.hasPrefix("LD_") && !$0.key.hasPrefix("DYLD_") }
+        if GitEnvironment.isGit(program) { env = GitEnvironment.apply(to: env) }
+        for (k, v) in sandbox?.environment ?? [:] { env[k] = v }
+        // NUL-terminated: swift-subprocess passes each entry to strdup.
+        return env.sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)".utf8) + [0] }
     }
 
-    public static func run(argv: [String], cwd: String, timeoutSeconds: Double, maxOutputBytes: Int) async -> CommandRun {
+    /// `program` as the child will exec it: a name is looked up on PATH (as `execvp` would), a path with a
+    /// `/` is taken relative to `cwd`. Nil when there is no such executable.
+    static func resolve(_ program: String, cwd: String) -> String? {
+        if program.contains("/") {
+            let abs = program.hasPrefix("/") ? program : cwd + "/" + program
+            return access(abs, X_OK) == 0 && FileSystem.isRegularFile(abs) ? abs : nil
+        }
+        let path = ProcessEnv.current()["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let d = dir.isEmpty ? cwd : (dir.hasPrefix("/") ? String(dir) : cwd + "/" + dir)
+            let candidate = d + "/" + program
+            if access(candidate, X_OK) == 0 && FileSystem.isRegularFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs `argv`; under `sandbox`, through the sandbox launcher (``SandboxLauncher``), which confines the
+    /// process with Landlock before it execs the command. The sandbox's temp directory is removed afterwards.
+    public static func run(argv: [String], cwd: String, timeoutSeconds: Double, maxOutputBytes: Int,
+                           sandbox: CommandSandbox? = nil) async -> CommandRun {
+        defer { sandbox?.cleanUp() }
         guard let exe = argv.first else {
             return CommandRun(exitCode: nil, signal: nil, timedOut: false, stdout: empty, stderr: empty, launchError: "empty command")
+        }
+        let executable: Executable
+        var arguments = Array(argv.dropFirst())
+        if let sandbox {
+            guard let program = resolve(exe, cwd: cwd) else {
+                return CommandRun(exitCode: nil, signal: nil, timedOut: false, stdout: empty, stderr: empty,
+                                  launchError: "command not found: \(exe)")
+            }
+            executable = .path(FilePath(sandbox.launcher))
+            arguments = sandbox.launcherArguments(program: program, arguments: arguments)
+        } else {
+            executable = .name(exe)
         }
         var options = PlatformOptions()
         options.processGroupID = 0
         let timedOut = Flag()
         do {
             let result = try await Subprocess.run(
-                .name(exe), arguments: Arguments(Array(argv.dropFirst())), environment: .custom(childEnvironment()),
+                executable, arguments: Arguments(arguments), environment: .custom(childEnvironment(program: exe, sandbox: sandbox)),
                 workingDirectory: FilePath(cwd), platformOptions: options, input: .none, output: .sequence, error: .sequence
             ) { execution -> (CapturedStream, CapturedStream) in
                 let pid = execution.processIdentifier.value

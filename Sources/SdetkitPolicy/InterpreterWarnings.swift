@@ -48,6 +48,11 @@ enum InterpreterCheck {
             } else {
                 kind = nil
             }
+            if kind == nil, let why = optionRunner(entry, stripped) {
+                out.append("shell allowlist entry \(shown) \(why); the sandbox confines its writes to the write allowlist, "
+                    + "but list the exact commands you need (e.g. 'git status', 'make test')")
+                continue
+            }
             if let kind {
                 out.append("shell allowlist entry \(shown) starts with '\(Display.text(first))', \(kind): "
                     + "it can run arbitrary code, so the allowlist no longer limits what runs; "
@@ -55,5 +60,27 @@ enum InterpreterCheck {
             }
         }
         return out
+    }
+
+    /// Programs that run other programs or write files through their own options.
+    static let optionRunners: [String: String] = [
+        "find": "find -exec/-delete/-fprint", "tar": "tar --checkpoint-action=exec, --to-command, -f FILE",
+        "make": "make runs any recipe of any Makefile (-f, -C)", "ssh": "ssh runs remote and ProxyCommand programs",
+        "scp": "scp -S PROGRAM", "rsync": "rsync -e PROGRAM, --rsync-path", "sed": "sed -i and its 'e'/'w' commands",
+        "curl": "curl -o FILE, --config", "wget": "wget -O FILE, --execute", "zip": "zip -TT PROGRAM",
+        "cmake": "cmake -P scripts", "ninja": "ninja runs any rule", "npm": "npm runs package scripts",
+        "yarn": "yarn runs package scripts", "pnpm": "pnpm runs package scripts", "cargo": "cargo runs build scripts",
+        "go": "go run/generate", "mvn": "maven runs plugins", "gradle": "gradle runs build scripts",
+        "docker": "docker run", "podman": "podman run", "kubectl": "kubectl exec", "vim": "vim :!cmd", "vi": "vi :!cmd",
+        "less": "less !cmd", "man": "man -P PROGRAM", "git": "git alone admits every subcommand and option",
+        "pip": "pip install runs setup code", "uv": "uv run",
+    ]
+
+    static func optionRunner(_ entry: [String], _ stripped: String) -> String? {
+        let base = Path.basename(entry[0]).lowercased()
+        // `git status` or `git log --oneline` are narrow; `git` alone is not.
+        if base == "git" || stripped == "git" { return entry.count == 1 ? "is 'git' alone: it admits every subcommand and option (git -c alias.x=!cmd, --output, hooks)" : nil }
+        guard let how = optionRunners[base] ?? optionRunners[stripped] else { return nil }
+        return "starts with '\(Display.text(entry[0]))', which runs other programs or writes files through its options (\(how))"
     }
 }

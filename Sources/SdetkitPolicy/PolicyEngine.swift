@@ -285,6 +285,9 @@ public final class PolicyEngine: Sendable {
             return CommandDecision(allowed: false, argv: words, approval: .notRequired,
                                    reason: "command '\(shown)' is not allowed: \(why); to allow it, add it to safety.shell_allowlist in .sdetkit/agent/config.yaml")
         }
+        if let why = GitArguments.refusal(words) {
+            return CommandDecision(allowed: false, argv: words, approval: .notRequired, reason: why)
+        }
         let question = "Allow \(Display.text(action)) to run: \(shown)?"
         let (state, why) = approve(key: "command\u{0}" + words.joined(separator: "\u{0}"), question: question)
         let inside = "allowed: matches shell allowlist entry '\(Display.argv(entry))'"

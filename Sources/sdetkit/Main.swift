@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import SdetkitCore
+import SdetkitEngine
 
 /// Entry point: parses, runs, and maps every error to one stderr line and a documented exit code
 /// (0 ok, 1 run failed or denied, 2 usage/config/input, 3 integrity).
@@ -10,6 +11,8 @@ import SdetkitCore
 enum Main {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // The sandbox launcher re-executes sdetkit as the child of every command (docs/security-model.md).
+        if arguments.first == SandboxLauncher.verb { SandboxLauncher.main(Array(arguments.dropFirst())) }
         do {
             var command = try SdetkitCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -46,9 +46,10 @@ final class ExampleFolderTests: XCTestCase {
         let fresh = files(under: out)
         let committed = files(under: packageRoot + "/.sdetkit-example")
         XCTAssertFalse(fresh.isEmpty)
-        XCTAssertEqual(Set(fresh.keys), Set(committed.keys))
-        for (path, bytes) in fresh.sorted(by: { $0.key < $1.key }) {
-            XCTAssertEqual(bytes, committed[path], "\(path) differs: run 'bash scripts/make-example.sh' and commit the result")
+        let hint = "run 'bash scripts/make-example.sh' and commit the result"
+        XCTAssertEqual(Set(fresh.keys).symmetricDifference(committed.keys).sorted(), [], "files differ: \(hint)")
+        for (path, bytes) in fresh.sorted(by: { $0.key < $1.key }) where bytes != committed[path] {
+            XCTFail("\(path) differs (\(bytes.count) bytes fresh, \(committed[path]?.count ?? 0) committed): \(hint)")
         }
     }
 }

@@ -273,6 +273,12 @@ final class ServeConfigTests: XCTestCase {
         guard case .object(var members) = loaded.json else { return XCTFail("json is an object") }
         XCTAssertNotNil(members.removeValue(forKey: "serve"))
         XCTAssertNotNil(members.removeValue(forKey: "audit"))
+        // …and without the sandbox settings while they are the default (landlock, no network).
+        if case .object(var safety)? = members["safety"] {
+            XCTAssertEqual(safety.removeValue(forKey: "sandbox"), "landlock")
+            XCTAssertEqual(safety.removeValue(forKey: "shell_network"), false)
+            members["safety"] = .object(safety)
+        }
         XCTAssertEqual(loaded.digest, Digest.sha256Hex(CanonicalJSON.encode(.object(members))))
     }
 

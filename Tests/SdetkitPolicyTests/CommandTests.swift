@@ -165,15 +165,22 @@ final class CommandPolicyTests: XCTestCase {
             ["git", "status"], ["bash", "-c"], ["/usr/bin/python3.12"], ["env"], ["node"], ["make", "test"],
             ["xargs"], ["busybox", "sh"], ["PWSH"], ["sleep"], [],
         ])
-        guard warnings.count == 8 else { return XCTFail("expected 8 warnings:\n" + warnings.joined(separator: "\n")) }
+        guard warnings.count == 9 else { return XCTFail("expected 9 warnings:\n" + warnings.joined(separator: "\n")) }
         XCTAssertTrue(warnings[0].contains(#"["bash","-c"]"#) && warnings[0].contains("a shell"), warnings[0])
         XCTAssertTrue(warnings[1].contains("/usr/bin/python3.12") && warnings[1].contains("an interpreter"), warnings[1])
         XCTAssertTrue(warnings[2].contains("'env'") && warnings[2].contains("a command runner"), warnings[2])
         XCTAssertTrue(warnings[3].contains("'node'"))
-        XCTAssertTrue(warnings[4].contains("'xargs'"))
-        XCTAssertTrue(warnings[5].contains("'busybox'"))
-        XCTAssertTrue(warnings[6].contains("'PWSH'"))
-        XCTAssertTrue(warnings[7].contains("empty"))
+        XCTAssertTrue(warnings[4].contains(#"["make","test"]"#) && warnings[4].contains("through its options"), warnings[4])
+        XCTAssertTrue(warnings[5].contains("'xargs'"))
+        XCTAssertTrue(warnings[6].contains("'busybox'"))
+        XCTAssertTrue(warnings[7].contains("'PWSH'"))
+        XCTAssertTrue(warnings[8].contains("empty"))
         XCTAssertEqual(PolicyEngine.interpreterWarnings([["git", "status"], ["swift", "test"], ["sleep"]]), [])
+        // Programs that run others or write files through their options; `git` alone admits every subcommand.
+        for entry in [["git"], ["find"], ["tar", "-x"], ["ssh"], ["/usr/bin/make"]] {
+            let w = PolicyEngine.interpreterWarnings([entry])
+            XCTAssertEqual(w.count, 1, "\(entry)")
+            XCTAssertTrue(w.first?.contains("options") == true || w.first?.contains("every subcommand") == true, "\(w)")
+        }
     }
 }

@@ -46,6 +46,7 @@ public enum Doctor {
         out.append(sqlite)
         if let config {
             out.append(AllowlistCheck.check(config.safety, layout: layout))
+            out.append(sandboxCheck(config.safety, layout: layout))
             out.append(providerCheck(config.provider, probe: probeProvider))
         }
         return out
@@ -129,6 +130,35 @@ public enum Doctor {
                                + "run 'sdetkit agent history reindex' to rebuild it from the ledger")
         }
         return DoctorCheck("sqlite", .ok, "\(version); \(StateLayout.relIndex) passes integrity_check")
+    }
+
+    /// Which sandbox is in force for commands, and whether this kernel can provide it.
+    static func sandboxCheck(_ safety: AgentConfig.Safety, layout: StateLayout) -> DoctorCheck {
+        guard safety.sandbox == .landlock else {
+            return DoctorCheck("sandbox", .warn, "off (safety.sandbox: off): allowed commands run unconfined, "
+                               + "and may write anywhere this user can, including .git/ and .sdetkit/")
+        }
+        let (abi, why) = CommandSandbox.landlockABI()
+        guard let abi else {
+            return DoctorCheck("sandbox", .fail, "landlock configured, but \(why): commands are refused; "
+                               + "set safety.sandbox: off to run them unconfined")
+        }
+        guard SandboxLauncher.executable() != nil else {
+            return DoctorCheck("sandbox", .fail, "landlock (ABI \(abi)), but no sdetkit executable to launch commands with")
+        }
+        let dirs = CommandSandbox.writableDirectories(safety.writeAllowlist, repoRoot: layout.repoRoot)
+            .map { Path.relative($0, to: layout.repoRoot) ?? $0 }
+        let writes = dirs.isEmpty ? "no repository directory" : dirs.joined(separator: ", ")
+        var detail = "landlock (ABI \(abi)): commands write only to \(writes) and a private temp directory; "
+            + ".git/ and .sdetkit/ read-only"
+        if safety.shellNetwork {
+            detail += "; TCP allowed (safety.shell_network: true)"
+            return DoctorCheck("sandbox", .ok, detail)
+        }
+        if abi < 4 {
+            return DoctorCheck("sandbox", .warn, detail + "; TCP is not confined: Landlock network rules need ABI 4 (Linux 6.7)")
+        }
+        return DoctorCheck("sandbox", .ok, detail + "; TCP bind/connect refused")
     }
 
     static func providerCheck(_ provider: AgentConfig.Provider, probe: Bool) -> DoctorCheck {
