@@ -220,7 +220,7 @@ public final class FileLock {
 
     /// Blocks until the lock is held.
     public init(path: String) throws(SdetkitError) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw SdetkitError.io("cannot open lock", path: path, errno: errno) }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }

@@ -34,8 +34,10 @@ public struct StateLayout: Sendable, Hashable {
 
     /// Creates `.sdetkit/` with its `.gitignore` when either is missing, so that no command — not only
     /// `init` — can leave state files for `git add -A` to pick up. Returns true when it wrote the file.
+    /// Refuses first when any state path is a symbolic link (``checkNoStateLinks()``).
     @discardableResult
     public func ensureStateDirectory() throws(SdetkitError) -> Bool {
+        try checkNoStateLinks()
         let ignore = stateDir + "/.gitignore"
         if FileSystem.exists(ignore) { return false }
         try FileSystem.createDirectories(stateDir)

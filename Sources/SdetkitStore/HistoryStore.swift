@@ -23,6 +23,7 @@ public final class HistoryStore: Sendable {
     /// Creates `history/` and `history/objects/` when missing. Returns what it created.
     @discardableResult
     public func ensureLayout() throws -> [String] {
+        try layout.checkNoStateLinks()
         try layout.ensureStateDirectory()
         return try FileSystem.createDirectories(layout.objectsDir)
     }
@@ -41,6 +42,7 @@ public final class HistoryStore: Sendable {
         let bytes = record.canonicalBytes
         let hash = Digest.sha256Hex(bytes)
         let dir = "\(layout.objectsDir)/\(hash.prefix(2))"
+        try layout.checkNotALink(dir)
         if !FileSystem.isDirectory(dir) {
             try FileSystem.createDirectories(dir)
             FileSystem.syncDirectory(layout.objectsDir)
@@ -130,6 +132,7 @@ public final class HistoryStore: Sendable {
     }
 
     func openIndex() throws -> SQLiteDatabase {
+        try layout.checkNoStateLinks()
         try layout.ensureStateDirectory()
         try FileSystem.createDirectories(layout.agentDir)
         let db = try SQLiteDatabase(path: layout.indexPath)

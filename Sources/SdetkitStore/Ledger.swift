@@ -17,7 +17,7 @@ struct Ledger {
     func appendLocated(_ make: (Int, String) -> LedgerEntry) throws -> (entry: LedgerEntry, start: Int, end: Int) {
         let lock = try FileLock(path: lockPath)
         defer { withExtendedLifetime(lock) {} }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw SdetkitError.io("cannot open ledger", path: path, errno: errno) }
         defer { close(fd) }
         let (last, validLength) = try Ledger.lastLine(fd: fd, path: path)
@@ -79,7 +79,7 @@ struct Ledger {
     /// Every complete line, with its byte offset after the newline. An unterminated final line is ignored.
     static func readLines(path: String, from offset: Int = 0) throws -> (lines: [ArraySlice<UInt8>], end: Int) {
         guard FileSystem.exists(path) else { return ([], 0) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         defer { close(fd) }
         if offset > 0 { lseek(fd, off_t(offset), SEEK_SET) }
@@ -109,7 +109,7 @@ extension Ledger {
     /// `bytesRead` counts what was read, for tests.
     static func entry(seq: Int, path: String, bytesRead: inout Int) throws -> LedgerEntry? {
         guard FileSystem.exists(path) else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         defer { close(fd) }
         var st = stat()

@@ -11,7 +11,7 @@ struct DoctorCommand: ParsableCommand {
     @OptionGroup var output: JSONFlag
 
     func run() throws {
-        let layout = try CLI.repositoryLayout()
+        let layout = try CLI.repositoryLayout(allowLinks: true)
         let checks = Doctor.checks(layout: layout)
         let ok = checks.allSatisfy(\.ok)
         if output.json {

@@ -30,8 +30,12 @@ enum CLI {
         return ws
     }
 
-    static func repositoryLayout() throws -> StateLayout {
-        StateLayout(repoRoot: try Workspace.repositoryRoot(from: FileSystem.currentDirectory()))
+    /// The current repository's state layout; refuses a state with a symbolic link in it unless
+    /// `allowLinks` (doctor, which reports them).
+    static func repositoryLayout(allowLinks: Bool = false) throws -> StateLayout {
+        let layout = StateLayout(repoRoot: try Workspace.repositoryRoot(from: FileSystem.currentDirectory()))
+        if !allowLinks { try layout.checkNoStateLinks() }
+        return layout
     }
 }
 

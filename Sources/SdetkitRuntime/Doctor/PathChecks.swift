@@ -2,47 +2,20 @@ import SdetkitConfig
 import SdetkitCore
 import SdetkitPolicy
 
-/// A symbolic link met while walking a repo-relative path from the repository root.
-struct LinkOnPath: Equatable {
-    /// The repo-relative path of the link itself.
-    var link: String
-    /// Where it resolves (absolute), nil when it dangles.
-    var target: String?
-    /// Whether that target is inside the repository.
-    var insideRepo: Bool
-
-    /// The first link on `rel` below `root`, component by component (lstat), or nil when there is none.
-    static func first(on rel: String, root: String) -> LinkOnPath? {
-        var prefix = ""
-        for part in Path.components(rel) {
-            prefix = prefix.isEmpty ? part : prefix + "/" + part
-            let abs = root + "/" + prefix
-            if FileSystem.isSymlink(abs) {
-                let target = FileSystem.realPath(abs)
-                return LinkOnPath(link: prefix, target: target, insideRepo: target.map { Path.isInside($0, root) } ?? false)
-            }
-            if !FileSystem.exists(abs) { return nil }
-        }
-        return nil
-    }
-}
-
 /// sdetkit's state directories and files must be what they seem: a planted link (`.sdetkit/agent/history` →
 /// somewhere else) would make every write land outside the repository.
 enum StateLinks {
-    static let paths = [StateLayout.relState, StateLayout.relAgent, StateLayout.relHistory, StateLayout.relObjects,
-                        StateLayout.relLedger, StateLayout.relIndex, StateLayout.relAuditLog, StateLayout.relWorkdir,
-                        StateLayout.relCache, StateLayout.relTemplateRuns, StateLayout.relConfig]
     static let directories = [StateLayout.relAgent, StateLayout.relHistory, StateLayout.relWorkdir, StateLayout.relCache]
 
     static func check(layout: StateLayout) -> DoctorCheck {
-        for rel in paths {
-            if let link = LinkOnPath.first(on: rel, root: layout.repoRoot) {
-                let to = link.target.map { " (to \($0))" } ?? " (dangling)"
-                return DoctorCheck("state-layout", .fail,
-                                   "'\(link.link)' is a symbolic link\(to); sdetkit does not follow links in its state: "
-                                   + "remove it and run 'sdetkit agent init'")
-            }
+        if let link = layout.firstStateLink() {
+            return DoctorCheck("state-layout", .fail, link.stateError.message)
+        }
+        let objects = layout.objectsDir
+        for name in FileSystem.list(objects).sorted() where FileSystem.isSymlink(objects + "/" + name) {
+            return DoctorCheck("state-layout", .fail, LinkOnPath(link: StateLayout.relObjects + "/" + name,
+                                                                 target: FileSystem.realPath(objects + "/" + name),
+                                                                 insideRepo: false).stateError.message)
         }
         let missing = directories.filter { !FileSystem.isDirectory(layout.absolute($0)) }
         if !missing.isEmpty {
