@@ -157,39 +157,61 @@ extension HistoryStore {
         return (hashes, strays)
     }
 
-    /// Moves every loose record whose content matches its name into one new pack, then removes those loose
-    /// files. Holds the ledger lock (no append runs meanwhile). A loose file that does not match its name stays
-    /// where it is, for `verify` to report. Returns how many records were packed and the pack's name.
+    /// Moves every loose record that a ledger entry references and whose content matches its name into one new
+    /// pack, then removes those loose files. Holds the ledger lock (no append runs meanwhile). A loose file that
+    /// does not match its name stays where it is, for `verify` to report; one that no entry references (left by
+    /// an interrupted run, or a run that has stored its record but not yet appended its entry) stays loose too,
+    /// for `history gc`: a pack never holds an unreferenced object. Returns how many records were packed and the
+    /// pack's name.
     @discardableResult
     public func pack() throws -> (packed: Int, name: String?) {
         try ensureLayout()
         let lock = try FileLock(path: layout.ledgerLockPath)
         defer { withExtendedLifetime(lock) {} }
-        let loose = looseRecords().hashes.sorted()
+        let loose = looseRecords().hashes
         guard !loose.isEmpty else { return (0, nil) }
-        var records: [UInt8] = []
-        var index: [UInt8] = []
+        let referenced = try referencedHashes()
+        var items: [(hash: SHA256Value, bytes: [UInt8])] = []
         var packed: [String] = []
-        for hash in loose {
-            let hex = hash.hex
-            let path = objectPath(hex)
+        for hash in loose.sorted() where referenced.contains(hash) {
+            let path = objectPath(hash.hex)
             guard let bytes = try? FileSystem.readBytes(path), !bytes.contains(0x0A) else { continue }
             var hasher = Digest.Hasher()
             hasher.update(bytes)
             guard hasher.finalizeValue() == hash else { continue }
-            index += RecordPack.indexLine(RecordPack.Entry(hash: hash, offset: records.count, length: bytes.count))
-            records += bytes
-            records.append(0x0A)
+            items.append((hash, bytes))
             packed.append(path)
         }
-        guard !packed.isEmpty else { return (0, nil) }
+        guard let name = try writePack(items) else { return (0, nil) }
+        // The pack is durable: the loose copies can go (a crash before this point leaves harmless duplicates).
+        for path in packed { FileSystem.remove(path) }
+        return (packed.count, name)
+    }
+
+    /// The record hashes the ledger's entries reference (lines that do not parse reference nothing here).
+    func referencedHashes() throws -> Set<SHA256Value> {
+        let lines = try Ledger.readLines(path: layout.ledgerPath).lines
+        var out = Set<SHA256Value>(minimumCapacity: lines.count)
+        for facts in Self.parseInParallel(lines) { if let facts { out.insert(facts.hash) } }
+        return out
+    }
+
+    /// Writes one pack of `items` (sorted by hash here; each record's bytes hold no newline), records file
+    /// first, both atomically and read-only. Nil when there is nothing to pack.
+    func writePack(_ items: [(hash: SHA256Value, bytes: [UInt8])]) throws -> String? {
+        guard !items.isEmpty else { return nil }
+        var records: [UInt8] = []
+        var index: [UInt8] = []
+        for item in items.sorted(by: { $0.hash < $1.hash }) {
+            index += RecordPack.indexLine(RecordPack.Entry(hash: item.hash, offset: records.count, length: item.bytes.count))
+            records += item.bytes
+            records.append(0x0A)
+        }
         try FileSystem.createDirectories(packDirectory)
         let name = "pack-" + Digest.sha256Hex(records)
         try FileSystem.writeAtomically(records, to: "\(packDirectory)/\(name).records", mode: 0o444)
         try FileSystem.writeAtomically(index, to: "\(packDirectory)/\(name).idx", mode: 0o444)
-        // The pack is durable: the loose copies can go (a crash before this point leaves harmless duplicates).
-        for path in packed { FileSystem.remove(path) }
-        return (packed.count, name)
+        return name
     }
 
     /// Packs the loose records when an append crossed a multiple of `autoPackInterval` entries, so large

@@ -6,7 +6,8 @@ import SdetkitCore
 
 /// One integrity problem found by ``HistoryStore/verify()``.
 public struct VerifyProblem: Sendable, Hashable {
-    /// `edited-record`, `missing-record`, `extra-record`, `malformed-entry`, `edited-entry`,
+    /// `edited-record`, `missing-record`, `extra-record` (an unreferenced object that does not match its name, or a
+    /// name in `objects/` that is no record's), `malformed-entry`, `edited-entry`,
     /// `removed-entry`, `inserted-entry`, `reordered-entries`, `broken-chain`, `truncated-ledger`.
     public var kind: String
     public var seq: Int?
@@ -23,12 +24,33 @@ public struct VerifyReport: Sendable {
     public var records: Int
     public var head: String
     public var problems: [VerifyProblem]
+    /// Intact objects (loose or packed) that no ledger entry references: left by a run interrupted between
+    /// storing its record and appending its ledger line. Garbage for `history gc`, not an integrity problem.
+    public var unreferenced: Int { unreferencedObjects.count }
+    var unreferencedObjects = UnreferencedObjects()
     public var ok: Bool { problems.isEmpty }
+
+    public init(entries: Int, records: Int, head: String, problems: [VerifyProblem]) {
+        self.entries = entries
+        self.records = records
+        self.head = head
+        self.problems = problems
+    }
 
     public var json: JSONValue {
         ["ok": .bool(ok), "entries": .int(entries), "records": .int(records), "head": .string(head),
-         "problems": .array(problems.map(\.json))]
+         "unreferenced": .int(unreferenced), "problems": .array(problems.map(\.json))]
     }
+}
+
+/// Intact objects no ledger entry references, as ``HistoryStore/verify()`` found them.
+struct UnreferencedObjects: Sendable {
+    /// Loose record files whose bytes hash to their name.
+    var loose: [SHA256Value] = []
+    /// Per pack name, its records whose bytes hash to their index entry.
+    var packed: [String: [SHA256Value]] = [:]
+    /// Distinct objects (a record both loose and packed counts once).
+    var count: Int { Set(loose).union(packed.values.joined()).count }
 }
 
 extension HistoryStore {
@@ -62,7 +84,8 @@ extension HistoryStore {
                 order.append(e)
             }
         }
-        problems += recordProblems(order: order, firstSeq: firstSeq)
+        let (found, unreferenced) = recordProblems(order: order, firstSeq: firstSeq)
+        problems += found
         if let indexed {
             let indexedHead = LedgerFacts.value(indexed.head)
             if !indexed.discontinuity.isEmpty {
@@ -76,8 +99,10 @@ extension HistoryStore {
                     detail: "ledger entry \(indexed.entries) no longer has the chain hash the index recorded (\(indexed.head.prefix(12))): entries were rewritten"))
             }
         }
-        return VerifyReport(entries: entries.count, records: order.count, head: entries.last?.chain.hex ?? LedgerEntry.genesis,
-                            problems: problems)
+        var report = VerifyReport(entries: entries.count, records: order.count,
+                                  head: entries.last?.chain.hex ?? LedgerEntry.genesis, problems: problems)
+        report.unreferencedObjects = unreferenced
+        return report
     }
 
     /// Parses (and chain-checks) ledger lines on every core; the result keeps line order.
@@ -142,7 +167,9 @@ extension HistoryStore {
         return problems
     }
 
-    func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) -> [VerifyProblem] {
+    /// Problems of the records, and the intact objects no entry references (garbage, not problems: a run
+    /// killed between storing its record and appending its ledger line leaves one, as git leaves loose objects).
+    func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) -> ([VerifyProblem], UnreferencedObjects) {
         let loose = looseRecords()
         let (packs, packProblems) = verifyPacks()
         /// The first pack holding an intact copy, else the first holding one at all.
@@ -157,7 +184,7 @@ extension HistoryStore {
         }
         // Loose records are hashed file by file (in parallel); packed ones were hashed from their packs.
         let looseOrder = order.filter { $0.oddHashText == nil && loose.hashes.contains($0.hash) }
-        let looseResults = hashLooseRecords(looseOrder)
+        let looseResults = hashLooseRecords(looseOrder.map(\.hash))
         var looseIntact: [SHA256Value: Bool] = [:]
         looseIntact.reserveCapacity(looseOrder.count)
         for (i, facts) in looseOrder.enumerated() where looseResults.get(i) != 1 { looseIntact[facts.hash] = looseResults.get(i) == 0 }
@@ -181,26 +208,42 @@ extension HistoryStore {
         for stray in loose.strays {
             let name = Path.basename(stray)
             problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: name.hasSuffix(".json") ? String(name.dropLast(5)) : name,
-                detail: "record \(stray) is not referenced by any ledger entry (added, or its entry was removed)"))
+                detail: "\(stray) in \(StateLayout.relObjects) is not a record's name (placed there by hand)"))
         }
-        for hash in loose.hashes where firstSeq[hash] == nil {
+        var unreferenced = UnreferencedObjects()
+        // An unreferenced loose record is garbage when its bytes hash to its name; otherwise it was placed or edited.
+        let strayLoose = loose.hashes.filter { firstSeq[$0] == nil }.sorted()
+        let strayResults = hashLooseRecords(strayLoose)
+        for (i, hash) in strayLoose.enumerated() {
             let hex = hash.hex
-            problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: hex,
-                detail: "record \(hex.prefix(2))/\(hex).json is not referenced by any ledger entry (added, or its entry was removed)"))
-        }
-        for pack in packs {
-            for hash in pack.hashes where firstSeq[hash] == nil && !loose.hashes.contains(hash) {
-                let hex = hash.hex
+            switch strayResults.get(i) {
+            case 0:
+                unreferenced.loose.append(hash)
+            case 1 where !FileSystem.exists(objectPath(hex)):
+                continue  // removed meanwhile (packed, or collected by `history gc`)
+            default:
                 problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: hex,
-                    detail: "record \(hex) in \(pack.name) is not referenced by any ledger entry (added, or its entry was removed)"))
+                    detail: "record \(hex.prefix(2))/\(hex).json is not referenced by any ledger entry and its content does not hash to its name (edited or placed there)"))
             }
         }
-        return problems.sorted { ($0.seq ?? 0, $0.hash ?? "", $0.kind) < ($1.seq ?? 0, $1.hash ?? "", $1.kind) }
+        for pack in packs {
+            for (i, hash) in pack.hashes.enumerated() where firstSeq[hash] == nil {
+                if pack.intact[i] {
+                    unreferenced.packed[pack.name, default: []].append(hash)
+                } else {
+                    let hex = hash.hex
+                    problems.append(VerifyProblem(kind: "extra-record", seq: nil, hash: hex,
+                        detail: "record \(hex) in \(pack.name) is not referenced by any ledger entry and its content does not hash to its name (edited or placed there)"))
+                }
+            }
+        }
+        let sorted = problems.sorted { ($0.seq ?? 0, $0.hash ?? "", $0.kind) < ($1.seq ?? 0, $1.hash ?? "", $1.kind) }
+        return (sorted, unreferenced)
     }
 
     /// Opens and hashes each loose record (0 intact, 1 unreadable, 2 modified), in parallel, each relative to
     /// its fan-out directory's descriptor.
-    func hashLooseRecords(_ order: [LedgerFacts]) -> UnsafeResultBuffer {
+    func hashLooseRecords(_ order: [SHA256Value]) -> UnsafeResultBuffer {
         let results = UnsafeResultBuffer(count: order.count)
         if order.isEmpty { return results }
         let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -225,12 +268,12 @@ extension HistoryStore {
             // "<64 hex>.json\0": 70 bytes
             var name = [CChar](repeating: 0, count: 72)
             for i in (c * chunk)..<min(order.count, (c + 1) * chunk) {
-                let facts = order[i]
+                let hash = order[i]
                 var k = 0
-                for b in facts.hash.hex.utf8 { name[k] = CChar(bitPattern: b); k += 1 }
+                for b in hash.hex.utf8 { name[k] = CChar(bitPattern: b); k += 1 }
                 for b in ".json".utf8 { name[k] = CChar(bitPattern: b); k += 1 }
                 name[k] = 0
-                let dir = dirs[Int(facts.hash.w0 >> 56)]
+                let dir = dirs[Int(hash.w0 >> 56)]
                 let fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_CLOEXEC) : -1
                 guard fd >= 0 else { results.set(i, 1); continue }
                 var hasher = Digest.Hasher()
@@ -243,7 +286,7 @@ extension HistoryStore {
                     if n < capacity { break }  // a short read of a regular file is its end
                 }
                 close(fd)
-                results.set(i, failed ? 1 : (hasher.finalizeValue() == facts.hash ? 0 : 2))
+                results.set(i, failed ? 1 : (hasher.finalizeValue() == hash ? 0 : 2))
             }
         }
         return results

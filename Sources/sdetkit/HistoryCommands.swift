@@ -9,7 +9,7 @@ struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List, show, verify, replay, export and import recorded runs.",
-        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self, Import.self]
+        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self, GC.self, Import.self]
     )
 
     struct List: ParsableCommand {
@@ -82,6 +82,9 @@ struct HistoryCommand: AsyncParsableCommand {
                 Output.json(report.json)
             } else if report.ok {
                 Output.line("history verified: \(report.entries) entries, \(report.records) records, head \(report.head.prefix(16))")
+                if report.unreferenced > 0 {
+                    Output.line("\(report.unreferenced) unreferenced object(s) left by interrupted runs (not a problem); 'sdetkit agent history gc' removes them")
+                }
             } else {
                 for p in report.problems { Output.stderr("sdetkit: integrity: [\(p.kind)] \(p.detail)\n") }
                 Output.stderr("sdetkit: error: history verification failed with \(report.problems.count) problem(s)\n")

@@ -121,16 +121,18 @@ final class PackTests: XCTestCase {
         XCTAssertEqual(try kinds(), ["missing-record"])
     }
 
-    func testAnUnreferencedPackedRecordIsExtra() throws {
+    func testAnUnreferencedRecordIsNeverPacked() throws {
         try appendSome(2)
         let extra = record("never appended")
         let path = store.objectPath(extra.contentHash)
         try FileSystem.createDirectories(Path.dirname(path))
         try FileSystem.writeAtomically(extra.canonicalBytes, to: path)
-        XCTAssertEqual(try store.pack().packed, 3)
-        let problems = try store.verify().problems
-        XCTAssertEqual(problems.map(\.kind), ["extra-record"])
-        XCTAssertEqual(problems.first?.hash, extra.contentHash)
+        XCTAssertEqual(try store.pack().packed, 2, "only the records ledger entries reference")
+        XCTAssertFalse(store.verifyPacks().packs.flatMap(\.hashes).contains(SHA256Value(hex: extra.contentHash)!))
+        XCTAssertTrue(FileSystem.exists(path), "the unreferenced record stays loose, for history gc")
+        let report = try store.verify()
+        XCTAssertTrue(report.ok, "\(report.problems)")
+        XCTAssertEqual(report.unreferenced, 1)
     }
 
     func testLargeHistoriesPackThemselves() throws {
