@@ -17,7 +17,7 @@ extension HistoryCommand {
             evidence. See docs/history-format.md, "Interrupted runs and gc".
             """)
         @Option(name: .customLong("min-age"),
-                help: "Remove only what is at least this old: seconds, or with s, m, h or d (default 1h).")
+                help: "Remove only what is at least this old: seconds, or with s, m, h or d.")
         var minAge: GarbageAge = GarbageAge(seconds: HistoryStore.defaultGarbageAge)
         @Flag(name: .customLong("dry-run"), help: "Report what would be removed; remove nothing.") var dryRun = false
         @OptionGroup var output: JSONFlag
