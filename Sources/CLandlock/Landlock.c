@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #ifndef __NR_landlock_create_ruleset
@@ -109,4 +110,46 @@ int sdk_landlock_restrict(const char *const *write_dirs, int n_dirs, const char 
     }
     close(ruleset);
     return 0;
+}
+
+static void launcher_fail(const char *message, const char *detail, int status) {
+    dprintf(2, "sdetkit sandbox: %s%s%s\n", message, detail ? ": " : "", detail ? detail : "");
+    _exit(status);
+}
+
+#define SDK_MAX_RULES 256
+
+void sdk_sandbox_exec_main(int argc, char **argv) {
+    const char *dirs[SDK_MAX_RULES];
+    const char *files[SDK_MAX_RULES];
+    int n_dirs = 0, n_files = 0, deny_network = 1, i = 2;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+        if (i + 1 >= argc) launcher_fail("option needs a value", argv[i], 126);
+        if (strcmp(argv[i], "--write") == 0) {
+            if (n_dirs == SDK_MAX_RULES) launcher_fail("too many --write directories", NULL, 126);
+            dirs[n_dirs++] = argv[i + 1];
+        } else if (strcmp(argv[i], "--write-file") == 0) {
+            if (n_files == SDK_MAX_RULES) launcher_fail("too many --write-file files", NULL, 126);
+            files[n_files++] = argv[i + 1];
+        } else if (strcmp(argv[i], "--network") == 0) {
+            deny_network = strcmp(argv[i + 1], "on") != 0;
+        } else {
+            launcher_fail("unknown option", argv[i], 126);
+        }
+    }
+    if (i + 1 >= argc) launcher_fail("no command after --", NULL, 126);
+    char err[512] = {0};
+    if (sdk_landlock_restrict(dirs, n_dirs, files, n_files, deny_network, err, (int)sizeof err) != 0) {
+        launcher_fail(err, NULL, 126);
+    }
+    execv(argv[i + 1], &argv[i + 1]);
+    int e = errno;
+    launcher_fail("cannot run", argv[i + 1], e == ENOENT ? 127 : 126);
+}
+
+/// Runs the launcher before the Swift runtime (and its threads) start: a sandboxed command then costs one
+/// exec of a small prefix of sdetkit, not a full start-up.
+__attribute__((constructor)) static void sdk_sandbox_constructor(int argc, char **argv, char **envp) {
+    (void)envp;
+    if (argc > 1 && argv && argv[1] && strcmp(argv[1], "__sandbox-exec") == 0) sdk_sandbox_exec_main(argc, argv);
 }

@@ -47,9 +47,17 @@ public final class HistoryStore: Sendable {
             try FileSystem.createDirectories(dir)
             FileSystem.syncDirectory(layout.objectsDir)
         }
-        try FileSystem.createAtomically(bytes, at: objectPath(hash))
+        let path = objectPath(hash)
+        if !(try FileSystem.createAtomically(bytes, at: path)) {
+            // An identical record already exists, maybe left unreferenced by an interrupted run: freshen it,
+            // so `history gc` (which removes only objects older than its age) leaves it alone.
+            utimensat(AT_FDCWD, path, nil, 0)
+        }
         let (entry, start, end) = try ledger.appendLocated { seq, prev in
-            LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev)
+            // Under the ledger lock, which `history gc` holds while it removes objects: the record must
+            // still be there when its entry is written.
+            if !FileSystem.exists(path) { _ = try? FileSystem.createAtomically(bytes, at: path) }
+            return LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev)
         }
         try? indexAppended(entry, record: record, start: start, end: end)
         autoPack(from: entry.seq, to: entry.seq)

@@ -12,7 +12,7 @@ enum Main {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // The sandbox launcher re-executes sdetkit as the child of every command (docs/security-model.md).
-        if arguments.first == SandboxLauncher.verb { SandboxLauncher.main(Array(arguments.dropFirst())) }
+        if arguments.first == SandboxLauncher.verb { SandboxLauncher.main() }
         do {
             var command = try SdetkitCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -15,3 +15,9 @@ int sdk_landlock_restrict(const char *const *write_dirs, int n_dirs,
                           const char *const *write_files, int n_files,
                           int deny_network, char *err, int err_len);
 #endif
+
+/// The sandbox launcher: `PROGRAM __sandbox-exec [--write DIR]… [--write-file FILE]… [--network on|off] -- CMD ARGS…`
+/// (argv[1] is the verb). Restricts itself with sdk_landlock_restrict and execs CMD (an absolute path); on
+/// failure prints one line on stderr and exits 126 (127 when CMD does not exist). Never returns.
+/// It also runs from an ELF constructor when argv[1] is the verb, before the Swift runtime starts.
+void sdk_sandbox_exec_main(int argc, char **argv) __attribute__((noreturn));
