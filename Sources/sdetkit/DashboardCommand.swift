@@ -55,6 +55,7 @@ struct DashboardCommand: ParsableCommand {
                                            slo: SLOTargets(successRate: ws.config.slo.successRate, p95DurationMs: ws.config.slo.p95DurationMs),
                                            actionBudget: ws.config.budgets.maxActions)
             let dashboard = Dashboard(store: ws.store, options: options, clock: ws.clock)
+            if let warning = ws.store.headCheckWarning() { Output.warning(warning) }
 
             // (format, where, shown name); "-" is stdout.
             var targets: [(DashboardFormat, String, String)] = []

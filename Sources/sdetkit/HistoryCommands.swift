@@ -9,7 +9,7 @@ struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List, show, verify, replay, export and import recorded runs.",
-        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self, GC.self, Import.self]
+        subcommands: [List.self, Show.self, Verify.self, Replay.self, Export.self, Reindex.self, Pack.self, GC.self, Import.self, HistoryCheckpoint.self]
     )
 
     struct List: ParsableCommand {
@@ -29,6 +29,7 @@ struct HistoryCommand: AsyncParsableCommand {
             let store = HistoryStore(layout: try CLI.repositoryLayout())
             let runs = try store.list(limit: limit, status: status)
             if let note = store.legacyNote() { Output.stderr(note + "\n") }
+            if let warning = store.headCheckWarning() { Output.warning(warning) }
             if output.json { return Output.json(.array(runs.map(\.json))) }
             if runs.isEmpty { return Output.line("no runs recorded yet; try 'sdetkit agent run health-check'") }
             Output.line("SEQ     CAPTURED              STATUS  HASH          TASK")
@@ -71,15 +72,37 @@ struct HistoryCommand: AsyncParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Recompute every record hash and the ledger chain; exit 3 naming each problem.")
+            abstract: "Recompute every record hash and the ledger chain, cross-check the index; exit 3 naming each problem.",
+            discussion: "With --checkpoint FILE (repeatable) and --public-key KEY: also prove the history extends each signed checkpoint ('history checkpoint'); exit 3 when it does not, 2 when a checkpoint cannot be read or its signature does not verify with KEY.")
+        @Option(help: "A checkpoint file written by 'history checkpoint' (repeatable).") var checkpoint: [String] = []
+        @Option(name: .customLong("public-key"), help: "Ed25519 public key file the checkpoints are signed with.") var publicKey: String?
         @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            if !checkpoint.isEmpty && publicKey == nil { throw ValidationError("--checkpoint needs --public-key KEY (the key it was signed with)") }
+            if checkpoint.isEmpty && publicKey != nil { throw ValidationError("--public-key is for --checkpoint FILE") }
+        }
 
         func run() throws {
             let store = HistoryStore(layout: try CLI.repositoryLayout())
-            let report = try store.verify()
+            let checkpoints = try publicKey.map { try CheckpointVerification.open(checkpoint, publicKey: $0) } ?? []
+            var report = try store.verifyWithIndex()
+            let checks = try checkpoints.map { try store.check($0.checkpoint) }
+            for c in checks { report.problems += c.problems }
+            if !checks.isEmpty && !output.json {
+                for (c, (file, _)) in zip(checks, checkpoints) where c.extends {
+                    Output.line("checkpoint \(file): the history extends sequence \(c.checkpoint.seq) (chain \(c.checkpoint.chain.prefix(16))…, taken \(c.checkpoint.capturedAt)); \(c.laterEntries) later entr\(c.laterEntries == 1 ? "y is" : "ies are") not covered")
+                }
+            }
             if let note = store.legacyNote() { Output.stderr(note + "\n") }
             if output.json {
-                Output.json(report.json)
+                var o = report.json.objectValue ?? [:]
+                if !checks.isEmpty { o["checkpoints"] = .array(zip(checks, checkpoints).map { c, f in
+                    var j = c.json.objectValue ?? [:]
+                    j["file"] = .string(f.file)
+                    return .object(j)
+                }) }
+                Output.json(.object(o))
             } else if report.ok {
                 Output.line("history verified: \(report.entries) entries, \(report.records) records, head \(report.head.prefix(16))")
                 if report.unreferenced > 0 {
