@@ -58,6 +58,11 @@ public struct Ed25519Signer: Sendable {
 
     public init(key: Curve25519.Signing.PrivateKey) { self.key = key }
     public init(file: String) throws(SdetkitError) { key = try Ed25519Keys.privateKey(file: file) }
+    /// A new random key.
+    public init() { key = Curve25519.Signing.PrivateKey() }
+
+    /// The 32 private key bytes (what a raw key file holds).
+    public var rawRepresentation: [UInt8] { Array(key.rawRepresentation) }
 
     public var verifier: Ed25519Verifier { Ed25519Verifier(key: key.publicKey) }
 
@@ -76,6 +81,8 @@ public struct Ed25519Verifier: Sendable {
 
     public var fingerprint: String { Ed25519Keys.fingerprint(key) }
     public var hex: String { Ed25519Keys.hex(key) }
+    /// The 32 public key bytes.
+    public var rawRepresentation: [UInt8] { Array(key.rawRepresentation) }
 
     public func isValid(signature: [UInt8], for bytes: [UInt8]) -> Bool {
         signature.count == 64 && key.isValidSignature(signature, for: bytes)
