@@ -13,6 +13,7 @@ enum Main {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // The sandbox launcher re-executes sdetkit as the child of every command (docs/security-model.md).
         if arguments.first == SandboxLauncher.verb { SandboxLauncher.main() }
+        SandboxLauncher.thisProgramLaunches()
         do {
             var command = try SdetkitCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

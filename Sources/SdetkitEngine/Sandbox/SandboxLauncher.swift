@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLandlock
 import SdetkitCore
+import Synchronization
 
 /// The sandbox launcher: `sdetkit __sandbox-exec --write DIR… --write-file FILE… --network off|on -- PROGRAM ARGS…`
 /// restricts itself with Landlock and then execs PROGRAM (same process, so timeouts and signals reach the
@@ -13,11 +14,16 @@ import SdetkitCore
 public enum SandboxLauncher {
     public static let verb = "__sandbox-exec"
 
-    /// The executable that can launch sandboxed commands: this program when it is sdetkit, else (test
-    /// bundles, embedders) an `sdetkit` beside it. Nil when there is none.
+    private static let hostsLauncher = Atomic<Bool>(false)
+
+    /// Called by the sdetkit executable at start-up: this program (whatever its file name) is the launcher.
+    public static func thisProgramLaunches() { hostsLauncher.store(true, ordering: .relaxed) }
+
+    /// The executable that can launch sandboxed commands: this program when it is sdetkit (whatever it is
+    /// named), else (test bundles, embedders) an `sdetkit` beside it. Nil when there is none.
     public static func executable() -> String? {
         guard let exe = FileSystem.realPath("/proc/self/exe") else { return nil }
-        if Path.basename(exe) == "sdetkit" { return exe }
+        if hostsLauncher.load(ordering: .relaxed) || Path.basename(exe) == "sdetkit" { return exe }
         let sibling = Path.dirname(exe) + "/sdetkit"
         return FileSystem.isRegularFile(sibling) ? sibling : nil
     }
