@@ -1,25 +1,29 @@
 extension AuditReport {
-    /// A readable Markdown report: score, counts by severity, a findings table and remediation per rule.
+    /// How many findings the "Top findings" section of ``markdown()`` lists.
+    public static let topFindingsLimit = 10
+
+    /// A readable Markdown report: score, totals by severity and by rule (``AuditTotals``), the top findings
+    /// across files, a table of every finding and remediation per rule.
     /// Every value taken from the repository is escaped (`|`, `<`, `>`, `&`, backslashes, line breaks).
     public func markdown() -> String {
         var out = "# sdetkit audit\n\n"
         out += "**Score: \(scoreText) / 10** · profile `\(profile.rawValue)` · \(filesScanned) files, "
             + "\(bytesScanned) bytes scanned"
         if suppressedByBaseline > 0 { out += " · \(suppressedByBaseline) findings suppressed by the baseline" }
-        out += "\n\n| Severity | Findings |\n|---|---:|\n"
-        let counts = self.counts
-        for s in Severity.allCases { out += "| \(s.rawValue) | \(counts[s] ?? 0) |\n" }
-        out += "| **total** | **\(findings.count)** |\n\n"
+        let totals = AuditTotals(findings: findings)
+        out += "\n\n## Findings by severity\n\n" + totals.severityTableMarkdown() + "\n"
 
         guard !findings.isEmpty else {
             out += "No findings.\n"
             return out
         }
+        out += "## Findings by rule\n\n" + totals.ruleTableMarkdown() + "\n"
+        out += "## Top findings\n\nThe most severe findings, at most \(Self.topFindingsLimit), taken across files: every file "
+            + "gives its most severe finding before any file gives a second.\n\n"
+            + AuditTotals.findingsTableMarkdown(AuditTotals.topFindings(findings, limit: Self.topFindingsLimit)) + "\n"
         out += "## Findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
         for f in findings {
-            var location = f.path.map(Self.escape) ?? "(repository)"
-            if let line = f.line { location += ":\(line)" }
-            out += "| \(f.severity.rawValue) | \(Self.escape(f.ruleID)) | \(location) | \(Self.escape(f.message)) |\n"
+            out += "| \(f.severity.rawValue) | \(Self.escape(f.ruleID)) | \(Self.escape(f.location)) | \(Self.escape(f.message)) |\n"
         }
         out += "\n## Remediation\n\n"
         var seen = Set<String>()

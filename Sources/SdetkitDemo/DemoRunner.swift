@@ -76,7 +76,7 @@ public enum DemoRunner {
         ])]
         let separate = !overlapping || ws.outputAreasHoldTrackedFiles(repository: repository)
         var auditResult: JSONValue?
-        var topFindings: [DemoFinding] = []
+        var auditFindings: [Finding]?
         try await OrderedRuns.run(count: templates.count + 1, overlaps: { i in
             if separate { return false }
             if i == 0 { return ws.isConfined(auditActions) }
@@ -101,7 +101,7 @@ public enum DemoRunner {
                 if audit.record.status != .ok { problems.append("audit: \(audit.record.firstProblem ?? audit.record.status.rawValue)") }
                 auditResult = audit.record.actions.first?.result
                 if let json = try? JSONParser.parse(bytes: (try? FileSystem.readBytes(ws.layout.absolute("\(dir)/audit.json"))) ?? []) {
-                    topFindings = (json["findings"]?.arrayValue ?? []).prefix(5).map(DemoFinding.init(json:))
+                    auditFindings = (json["findings"]?.arrayValue ?? []).compactMap(Finding.init(json:))
                 }
             case .missing:
                 problems.append("template \(templates[i - 1].id): not found")
@@ -127,7 +127,8 @@ public enum DemoRunner {
         // 3. Reports: dashboard, history export, summary — one recorded run.
         progress("dashboard and history export")
         let reportNames = ["dashboard.json", "dashboard.md", "dashboard.html", "dashboard.csv", "history.csv", "summary.md"]
-        let summary = summaryMarkdown(scenario, score: auditResult?["score"]?.doubleValue, findings: topFindings,
+        let topFindings = AuditTotals.topFindings(auditFindings ?? [], limit: topFindingsLimit).map(DemoFinding.init(_:))
+        let summary = summaryMarkdown(scenario, score: auditResult?["score"]?.doubleValue, findings: auditFindings,
                                       runs: runs, problems: problems, notes: notes,
                                       artifacts: artifacts.map(\.1) + reportNames.map { "\(dir)/\($0)" })
         let reports = try await ws.execute(
@@ -145,19 +146,28 @@ public enum DemoRunner {
                           notes: notes, problems: problems)
     }
 
-    static func summaryMarkdown(_ s: DemoScenario, score: Double?, findings: [DemoFinding], runs: [RunResult], problems: [String],
+    /// How many findings the summary's "Top findings" lists (and ``DemoResult/topFindings`` holds).
+    public static let topFindingsLimit = 5
+
+    /// The demo's `summary.md`. `findings` are the audit's (nil when its JSON report could not be read): their
+    /// totals by severity and by rule and the top findings across files come from ``AuditTotals``, as in
+    /// `audit.md`.
+    static func summaryMarkdown(_ s: DemoScenario, score: Double?, findings: [Finding]?, runs: [RunResult], problems: [String],
                                 notes: [String], artifacts: [String]) -> String {
         var md = "# sdetkit demo: \(s.title)\n\n\(s.description)\n\n"
         md += "- Audit score: **\(score.map { CanonicalJSON.formatNumber($0) } ?? "n/a") / 10** (\(s.auditProfile) profile)\n"
         md += "- Runs recorded: \(runs.count + 1) (audit, \(runs.count - 1) template run(s), this report run)\n"
         md += "- Status: \(problems.isEmpty ? "every step succeeded" : "\(problems.count) step(s) failed")\n\n"
         for n in notes { md += "> Note: \(n)\n\n" }
-        if !findings.isEmpty {
-            md += "## Top findings\n\n| Severity | Rule | Location | Message |\n|---|---|---|---|\n"
-            for f in findings {
-                md += "| \(f.severity) | \(f.ruleID) | \(f.location.mdEscaped) | \(f.message.mdEscaped) |\n"
+        if let findings {
+            let totals = AuditTotals(findings: findings)
+            md += "## Findings by severity\n\n" + totals.severityTableMarkdown() + "\n"
+            if !findings.isEmpty {
+                md += "## Findings by rule\n\n" + totals.ruleTableMarkdown() + "\n"
+                md += "## Top findings\n\nAt most \(topFindingsLimit), taken across files: every file gives its most severe "
+                    + "finding before any file gives a second.\n\n"
+                    + AuditTotals.findingsTableMarkdown(AuditTotals.topFindings(findings, limit: topFindingsLimit)) + "\n"
             }
-            md += "\n"
         }
         if !problems.isEmpty {
             md += "## Problems\n\n" + problems.map { "- \($0.mdEscaped)\n" }.joined() + "\n"
@@ -180,12 +190,11 @@ public struct DemoFinding: Sendable, Hashable {
     public var location: String
     public var message: String
 
-    init(json: JSONValue) {
-        severity = json["severity"]?.stringValue ?? ""
-        ruleID = json["rule_id"]?.stringValue ?? ""
-        let path = json["path"]?.stringValue ?? ""
-        location = path.isEmpty || path == "." ? "(repository)" : path + (json["line"]?.intValue.map { ":\($0)" } ?? "")
-        message = json["message"]?.stringValue ?? ""
+    init(_ f: Finding) {
+        severity = f.severity.rawValue
+        ruleID = f.ruleID
+        location = f.location
+        message = f.message
     }
 }
 
