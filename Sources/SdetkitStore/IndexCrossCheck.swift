@@ -97,15 +97,14 @@ extension HistoryStore {
     /// chain hash was recomputed, or a rewrite followed by `history reindex` (checkpoints can).
     public func headCheckWarning() -> String? {
         guard FileSystem.exists(layout.ledgerPath) || FileSystem.exists(layout.indexPath) else { return nil }
-        var warning: String?
         // A run appended by another process between the catch-up and the look at the ledger is not a problem:
-        // look again once (the second catch-up consumes it).
-        for _ in 0..<2 {
+        // look again (the next catch-up consumes it). A ledger that keeps growing is being appended to; whatever
+        // was written there is checked by the catch-up that consumes it (and recorded for the next look).
+        for _ in 0..<3 {
             guard let (w, grew) = try? withIndex({ db in try headCheck(db) }) else { return nil }
-            warning = w
-            if w == nil || !grew { break }
+            if !grew { return w.map { $0 + "; run 'sdetkit agent history verify'" } }
         }
-        return warning.map { $0 + "; run 'sdetkit agent history verify'" }
+        return nil
     }
 
     /// One head check: the warning (nil when fine) and whether the ledger had grown past what the index consumed.
