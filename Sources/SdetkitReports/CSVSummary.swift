@@ -43,6 +43,13 @@ enum CSVSummary {
             ("flaky.templates", .int(s.flaky.count)), ("failures_total", .int(s.failureCount)), ("daily.days", .int(s.daily.count)),
             ("integrity.verified", .bool(s.integrity.verified)), ("integrity.entries", .int(s.integrity.entries)),
             ("integrity.head", .text(s.integrity.head)), ("integrity.problem", .text(s.integrity.problem)),
+            ("audit.runs", .int(s.audit.runs)), ("audit.latest.seq", .int(s.audit.latest?.seq)),
+            ("audit.latest.score", .number(s.audit.latest?.score)), ("audit.latest.profile", .text(s.audit.profile)),
+        ] + AuditSeverityCounts().rows.map { row in
+            ("audit.latest.findings.\(row.severity)", .int(s.audit.findings?.rows.first { $0.severity == row.severity }?.count))
+        } + [
+            ("audit.latest.findings.total", .int(s.audit.findings?.total)), ("audit.change", .number(s.audit.change)),
+            ("audit.trend.points", .int(s.audit.trend.count)),
         ]
     }
 

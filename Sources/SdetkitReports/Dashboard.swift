@@ -19,14 +19,19 @@ public struct Dashboard: Sendable {
         self.clock = clock
     }
 
-    /// Computes every metric with SQL aggregates in one read snapshot of the index.
+    /// Computes every metric with SQL aggregates in one read snapshot of the index. The audit panel also reads
+    /// the records of the newest ``AuditPanel/trendLimit`` audit runs (the index keeps no scores).
     public func summary() throws -> DashboardSummary {
+        var auditRuns: (count: Int, newest: [(seq: Int, capturedAt: String, hash: String)]) = (0, [])
         var summary = try store.withIndex { db in
             try db.transaction(immediate: false) {
                 var q = SummaryQuery(db: db, options: options)
-                return try q.run(generatedAt: clock.nowRFC3339())
+                let s = try q.run(generatedAt: clock.nowRFC3339())
+                auditRuns = try q.auditRuns(limit: AuditPanel.trendLimit)
+                return s
             }
         }
+        summary.audit = AuditPanel.load(count: auditRuns.count, runs: auditRuns.newest, store: store)
         summary.integrity = try Self.integrity(of: store)
         return summary
     }

@@ -52,6 +52,7 @@ enum HTMLAssets {
     .chart .b-ok{fill:var(--ok)}.chart .b-failed{fill:var(--bad)}.chart .b-denied{fill:var(--warn)}
     .chart .rate{fill:none;stroke:var(--accent);stroke-width:2}
     .chart .pt{fill:var(--accent)}
+    .spark{max-width:420px}
     .legend{display:flex;gap:16px;color:var(--muted);font-size:12px;margin-top:6px}
     .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle;border-radius:2px}
     .tools{display:flex;gap:12px;align-items:center;margin-bottom:8px}

@@ -34,7 +34,7 @@ struct HTMLRenderer {
         <main>
 
         """
-        page += cards() + slo() + trend()
+        page += cards() + slo() + trend() + audit()
         page += "<div class=\"grid2\">\n" + flaky() + templates() + "</div>\n"
         page += failures()
         page += "<div class=\"grid2\">\n" + actions() + families() + "</div>\n"
@@ -118,6 +118,33 @@ struct HTMLRenderer {
         out += "\n<div class=\"legend\"><span><i style=\"background:var(--ok)\"></i>ok</span><span><i style=\"background:var(--bad)\"></i>failed</span>"
         out += "<span><i style=\"background:var(--warn)\"></i>denied</span><span><i style=\"background:var(--accent)\"></i>success rate</span></div>\n"
         return out + "</section>\n"
+    }
+
+    /// The audit panel: latest score, findings by severity of that run, and the score sparkline.
+    func audit() -> String {
+        let a = summary.audit
+        var out = "<section id=\"audit\"><h2>Audit</h2>\n"
+        guard let latest = a.latest else {
+            let why = a.runs == 0 ? "No audit runs in this window (<code>sdetkit agent audit</code> records one)."
+                : "No audit run in this window recorded a score."
+            return out + "<p class=\"note\">\(why)</p>\n</section>\n"
+        }
+        let scoreTone = latest.score >= 8 ? "good" : latest.score < 5 ? "bad" : ""
+        out += "<div class=\"grid2\">\n<div>\n<dl class=\"kv\">\n"
+        out += "<dt>Latest score</dt><dd class=\"\(scoreTone)\"><strong>\(Fmt.fixed(latest.score, digits: 1)) / 10</strong>"
+        if let change = a.change {
+            out += " <span class=\"note\">(\(change > 0 ? "▲ +" : change < 0 ? "▼ " : "± ")\(Fmt.fixed(change, digits: 1)) since the previous audit)</span>"
+        }
+        out += "</dd>\n<dt>Run</dt><dd>\(latest.seq) · <span class=\"mono\">\(h(latest.capturedAt))</span> · "
+        out += "<span class=\"mono\" title=\"\(h(latest.hash))\">\(h(Fmt.shortHash(latest.hash)))</span></dd>\n"
+        if let p = a.profile { out += "<dt>Profile</dt><dd>\(h(Fmt.oneLine(p, max: 40)))</dd>\n" }
+        out += "<dt>Audit runs</dt><dd>\(Fmt.count(a.runs)) in this window</dd>\n</dl>\n"
+        let c = a.findings ?? AuditSeverityCounts()
+        out += "<table><thead><tr>" + c.rows.map { "<th class=\"num\">\($0.severity)</th>" }.joined() + "<th class=\"num\">total</th></tr></thead>\n<tbody><tr>"
+        out += c.rows.map { "<td class=\"num\">\(Fmt.count($0.count))</td>" }.joined() + "<td class=\"num\">\(Fmt.count(c.total))</td></tr></tbody></table>\n"
+        out += "</div>\n<div>\n" + ScoreSparkline(points: a.trend).render() + "\n"
+        out += "<p class=\"note\">Score of the last \(a.trend.count) scored audit run(s), oldest first (at most \(AuditPanel.trendLimit)).</p>\n"
+        return out + "</div>\n</div>\n</section>\n"
     }
 
     func failures() -> String {

@@ -41,7 +41,25 @@ struct JSONRenderer {
             }),
             "integrity": ["verified": .bool(s.integrity.verified), "entries": .int(s.integrity.entries),
                           "head": .string(s.integrity.head), "problem": .optional(s.integrity.problem)],
+            "audit": auditJSON,
         ]
+    }
+
+    /// `{"runs", "latest": {seq, captured_at, hash, score, profile, findings: {critical … info, total}} | null,
+    /// "change", "trend": [{seq, captured_at, score}] (oldest first)}`.
+    var auditJSON: JSONValue {
+        let a = summary.audit
+        var latest: JSONValue = .null
+        if let l = a.latest {
+            var findings: [String: JSONValue] = [:]
+            let c = a.findings ?? AuditSeverityCounts()
+            for row in c.rows { findings[row.severity] = .int(row.count) }
+            findings["total"] = .int(c.total)
+            latest = ["seq": .int(l.seq), "captured_at": .string(l.capturedAt), "hash": .string(l.hash),
+                      "score": .number(l.score), "profile": .optional(a.profile), "findings": .object(findings)]
+        }
+        return ["runs": .int(a.runs), "latest": latest, "change": num(a.change), "trend_limit": .int(AuditPanel.trendLimit),
+                "trend": .array(a.trend.map { ["seq": .int($0.seq), "captured_at": .string($0.capturedAt), "score": .number($0.score)] })]
     }
 
     var sloJSON: JSONValue {

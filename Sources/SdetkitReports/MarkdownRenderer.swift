@@ -32,6 +32,7 @@ struct MarkdownRenderer {
         md += "_\(Fmt.mdCell(s.filter.text, max: 300)) · generated \(s.generatedAt) · history \(s.integrity.verified ? "verified" : "**NOT verified**")"
         md += " (\(s.integrity.entries) entries, head `\(Fmt.shortHash(s.integrity.head))`)_\n\n"
         md += slo()
+        md += audit()
         md += failures()
         md += flaky()
         md += groups("Top templates", "Template", s.topTemplates, total: s.templateCount)
@@ -53,6 +54,28 @@ struct MarkdownRenderer {
         md += "| Error budget (non-ok runs) | \(Fmt.fixed(b.allowed, digits: 2)) allowed | \(b.used) used (\(Fmt.percent(b.usedFraction, digits: 0))) | \(budget) |\n\n"
         md += "Durations: p50 \(Fmt.ms(slo.durations.p50)) · p95 \(Fmt.ms(slo.durations.p95)) · p99 \(Fmt.ms(slo.durations.p99))"
         md += " · incidents (failed runs): \(slo.incidents)\n\n"
+        return md
+    }
+
+    /// The audit panel: latest score and findings by severity, and the score trend (oldest first).
+    func audit() -> String {
+        let a = summary.audit
+        guard let latest = a.latest else {
+            return "### Audit\n\n" + (a.runs == 0 ? "No audit runs in this window.\n\n" : "No audit run in this window recorded a score.\n\n")
+        }
+        var md = "### Audit\n\n**Score: \(Fmt.fixed(latest.score, digits: 1)) / 10**"
+        if let change = a.change {
+            md += " (\(change > 0 ? "▲ +" : change < 0 ? "▼ " : "± ")\(Fmt.fixed(change, digits: 1)) since the previous audit)"
+        }
+        md += " · run \(latest.seq), \(latest.capturedAt)" + (a.profile.map { " · \(Fmt.mdCell($0, max: 40)) profile" } ?? "")
+        md += " · \(a.runs) audit run(s) in this window\n\n"
+        let c = a.findings ?? AuditSeverityCounts()
+        md += "| " + c.rows.map(\.severity).joined(separator: " | ") + " | total |\n|" + String(repeating: "---:|", count: 6) + "\n"
+        md += "| " + c.rows.map { String($0.count) }.joined(separator: " | ") + " | \(c.total) |\n\n"
+        if a.trend.count > 1 {
+            md += "Score trend (oldest first, last \(a.trend.count) scored audit runs): "
+            md += a.trend.map { Fmt.fixed($0.score, digits: 1) }.joined(separator: " → ") + "\n\n"
+        }
         return md
     }
 

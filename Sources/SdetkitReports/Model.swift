@@ -194,6 +194,52 @@ public struct IntegrityState: Sendable, Hashable {
     public var problem: String?
 }
 
+/// One audit run's score: a point of the dashboard's audit trend.
+public struct AuditPoint: Sendable, Hashable {
+    public var seq: Int
+    public var capturedAt: String
+    public var hash: String
+    /// 0–10, as the run's `repo.audit` action recorded it.
+    public var score: Double
+}
+
+/// Findings by severity of one audit run (the `repo.audit` action's result).
+public struct AuditSeverityCounts: Sendable, Hashable {
+    public var critical = 0, high = 0, medium = 0, low = 0, info = 0, total = 0
+
+    /// `(severity, count)`, most severe first.
+    public var rows: [(severity: String, count: Int)] {
+        [("critical", critical), ("high", high), ("medium", medium), ("low", low), ("info", info)]
+    }
+}
+
+/// The dashboard's audit panel: the audit runs of the window (runs with a `repo.audit` action: `sdetkit agent
+/// audit`, the demo's audit, templates that audit), the latest score and its findings by severity, and the
+/// score's trend.
+public struct AuditPanel: Sendable, Hashable {
+    /// Audit runs the trend keeps (the newest).
+    public static let trendLimit = 30
+
+    /// Runs of the window with a `repo.audit` action (scored or not: a denied audit has no score).
+    public var runs = 0
+    /// The newest audit run with a score.
+    public var latest: AuditPoint?
+    /// The latest audit's profile (`default`, `enterprise`).
+    public var profile: String?
+    /// The latest audit's findings by severity.
+    public var findings: AuditSeverityCounts?
+    /// Scores of the newest ``trendLimit`` audit runs that have one, oldest first.
+    public var trend: [AuditPoint] = []
+
+    public init() {}
+
+    /// The latest score minus the one before it; nil with fewer than two scored audit runs.
+    public var change: Double? {
+        guard trend.count >= 2 else { return nil }
+        return ((trend[trend.count - 1].score - trend[trend.count - 2].score) * 10).rounded() / 10
+    }
+}
+
 /// Everything a dashboard shows, computed from the history index.
 public struct DashboardSummary: Sendable, Hashable {
     public static let schema = "sdetkit.dashboard/v1"
@@ -219,6 +265,7 @@ public struct DashboardSummary: Sendable, Hashable {
     public var throughSeq = 0
     public var daily: [DailyPoint] = []
     public var integrity = IntegrityState(verified: true, entries: 0, head: "", problem: nil)
+    public var audit = AuditPanel()
 
     public init(generatedAt: String, filter: DashboardFilter) {
         self.generatedAt = generatedAt

@@ -55,3 +55,38 @@ struct DailyChart {
         return svg + "\n</svg>"
     }
 }
+
+/// The audit score's trend as a small inline SVG: one point per scored audit run (oldest left), on a fixed
+/// 0–10 scale so a flat line means a steady score, not a zoomed-in one. Fixed decimals, like ``DailyChart``.
+struct ScoreSparkline {
+    let points: [AuditPoint]
+
+    let width = 320.0, height = 64.0
+    let left = 24.0, right = 8.0, top = 6.0, bottom = 6.0
+
+    func f(_ v: Double) -> String { Fmt.fixed(v, digits: 1) }
+
+    func render() -> String {
+        let plotW = width - left - right, plotH = height - top - bottom
+        let baseY = top + plotH
+        var svg = "<svg class=\"chart spark\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Audit score per audit run, oldest first\">\n"
+        for k in [0, 5, 10] {
+            let y = baseY - plotH * Double(k) / 10
+            svg += "<line class=\"axis\" x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\"/>"
+            svg += "<text x=\"\(f(left - 4))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(k)</text>\n"
+        }
+        guard !points.isEmpty else { return svg + "</svg>" }
+        let step = points.count > 1 ? plotW / Double(points.count - 1) : 0
+        var xy: [(String, String)] = []
+        for (i, p) in points.enumerated() {
+            let x = points.count > 1 ? left + step * Double(i) : left + plotW / 2
+            let y = baseY - plotH * min(10, max(0, p.score)) / 10
+            xy.append((f(x), f(y)))
+        }
+        if xy.count > 1 { svg += "<polyline class=\"rate\" points=\"\(xy.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>\n" }
+        for (p, (x, y)) in zip(points, xy) {
+            svg += "<circle class=\"pt\" cx=\"\(x)\" cy=\"\(y)\" r=\"3\"><title>run \(p.seq), \(Fmt.html(p.capturedAt)): \(Fmt.fixed(p.score, digits: 1)) / 10</title></circle>"
+        }
+        return svg + "\n</svg>"
+    }
+}
