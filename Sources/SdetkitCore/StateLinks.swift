@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A symbolic link met while walking a repo-relative path from the repository root.
 public struct LinkOnPath: Sendable, Equatable {
     /// The repo-relative path of the link itself.
@@ -44,10 +47,27 @@ extension StateLayout {
         relAuditLog, relAuditLog + ".lock", relWorkdir, relCache, relTemplateRuns,
     ]
 
-    /// The first symbolic link in sdetkit's state (``linkCheckedPaths``), or nil.
+    /// The first symbolic link in sdetkit's state (``linkCheckedPaths``), or nil. One `lstat` per distinct
+    /// path prefix: shared directories are looked at once, and nothing below a missing one.
     public func firstStateLink() -> LinkOnPath? {
+        var seen: [String: Bool] = [:]  // prefix → exists (and is no link)
         for rel in Self.linkCheckedPaths {
-            if let link = LinkOnPath.first(on: rel, root: repoRoot) { return link }
+            var prefix = ""
+            for part in Path.components(rel) {
+                prefix = prefix.isEmpty ? part : prefix + "/" + part
+                if let exists = seen[prefix] {
+                    if !exists { break }
+                    continue
+                }
+                let abs = repoRoot + "/" + prefix
+                var st = stat()
+                guard lstat(abs, &st) == 0 else { seen[prefix] = false; break }
+                if (st.st_mode & S_IFMT) == S_IFLNK {
+                    let target = FileSystem.realPath(abs)
+                    return LinkOnPath(link: prefix, target: target, insideRepo: target.map { Path.isInside($0, repoRoot) } ?? false)
+                }
+                seen[prefix] = true
+            }
         }
         return nil
     }
