@@ -85,7 +85,7 @@ public enum DemoRunner {
             if i == 0 {
                 return .audit(await ws.prepare(
                     kind: "audit", task: "demo \(scenario.id): audit --profile \(scenario.auditProfile)", planner: "demo",
-                    explanation: "repository audit, \(scenario.auditProfile) profile", actions: auditActions, outputDir: dir,
+                    explanation: Replayer.demoAuditExplanation(profile: scenario.auditProfile), actions: auditActions, outputDir: dir,
                     confined: confined))
             }
             guard let template = templates[i - 1].template else { return .missing }

@@ -20,6 +20,9 @@ public enum Replayer {
     /// What the demo's report run explains its plan with (its replay must say the same to match).
     public static let demoReportExplanation = "demo reports: dashboard (json, md, html, csv), history export, summary"
 
+    /// The explanation of the demo's audit run (its reports in three formats), for the demo and its replay.
+    public static func demoAuditExplanation(profile: String) -> String { "repository audit, \(profile) profile" }
+
     /// `approval` and `origin` belong to the replayed run only (nil approval: the workspace's).
     public static func replay(_ record: RunRecord, approval: ApprovalMode? = nil, origin: RunOrigin? = nil,
                               in ws: Workspace) async throws -> RunResult {
@@ -39,6 +42,14 @@ public enum Replayer {
             let p = record.actions.first?.params ?? [:]
             if p["baseline_sha256"] != nil {
                 throw SdetkitError("this audit used a baseline file; re-run it with 'sdetkit agent audit --baseline FILE'")
+            }
+            if p["outputs"] != nil {
+                // The demo's audit: one repo.audit action writing its reports into the demo's directory.
+                let actions = record.actions.map { PlannedAction(action: $0.action, params: $0.params) }
+                return try await ws.execute(kind: record.kind, task: record.task, planner: record.planner,
+                                            explanation: demoAuditExplanation(profile: p["profile"]?.stringValue ?? "default"),
+                                            actions: actions, outputDir: record.artifacts.first.map { Path.dirname($0.path) },
+                                            approval: approval, origin: origin)
             }
             let options = AuditRun.Options(profile: p["profile"]?.stringValue ?? "default", changedSince: p["changed_since"]?.stringValue,
                                            baseline: nil, failOn: p["fail_on"]?.stringValue)

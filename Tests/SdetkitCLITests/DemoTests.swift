@@ -38,4 +38,23 @@ final class DemoTests: XCTestCase {
         XCTAssertNotNil(r.json, r.err)
         XCTAssertTrue((r.json?["notes"]?.arrayValue ?? []).contains { $0.stringValue?.contains("no commits") == true }, r.out)
     }
+
+    /// Replaying the demo's audit run (one repo.audit action writing three reports) matches; so do its
+    /// template runs (issue #11: "Replaying any audit run recorded by the demo matches").
+    func testReplayOfTheDemosAuditRunMatches() throws {
+        let repo = try CLIHarness.makeRepo()
+        defer { FileSystem.removeTree(repo) }
+        XCTAssertEqual(try CLIHarness.run(["agent", "demo"], in: repo).code, 0)
+        let list = try CLIHarness.run(["agent", "history", "list", "--json"], in: repo)
+        let runs = list.json?.arrayValue ?? []
+        let audit = try XCTUnwrap(runs.first { $0["kind"]?.stringValue == "audit" }, list.out)
+        let seq = String(try XCTUnwrap(audit["seq"]?.intValue))
+        let replay = try CLIHarness.run(["agent", "history", "replay", seq, "--json"], in: repo)
+        XCTAssertEqual(replay.code, 0, replay.out + replay.err)
+        XCTAssertEqual(replay.json?["match"], true, replay.out)
+        for run in runs where run["kind"]?.stringValue == "template.run" {
+            let r = try CLIHarness.run(["agent", "history", "replay", String(run["seq"]?.intValue ?? 0)], in: repo)
+            XCTAssertEqual(r.code, 0, "\(run["task"]?.stringValue ?? ""): \(r.out)")
+        }
+    }
 }
