@@ -21,8 +21,10 @@ public enum Auditor {
     /// Audits `input` under `profile`. Deterministic: the same files give the same report.
     /// `workTreeToken` (from the workspace's ``WorkTreeObserver``), when given, stands for the files' stat data in
     /// the scan memo: within one command, audits then share a scan without stat-ing every file again.
+    /// `progress`, when given, counts the files and bytes scanned as the scan goes (for a display; the report is
+    /// the same with or without it).
     public static func run(_ input: AuditInput, profile: AuditProfile, workTreeToken: String? = nil,
-                           options: AuditOptions = AuditOptions()) -> AuditReport {
+                           options: AuditOptions = AuditOptions(), progress: ScanProgress? = nil) -> AuditReport {
         let context = profile == .default ? defaultContext : enterpriseContext
         var findings = Governance.findings(files: input.files, profile: profile)
         // `audit.exclude` first, then the ignore file: its later patterns (and `!` re-includes) win.
@@ -31,8 +33,9 @@ public enum Auditor {
             !file.isSubmodule && !file.isSymlink && (input.onlyPaths.map { $0.contains(file.path) } ?? true)
                 && !ignore.excludes(file.path)
         }
+        progress?.expect(files: scope.count)
         let (scanned, filesScanned, bytesScanned) = memoizedScan(scope, input: input, context: context, profile: profile,
-                                                                 workTreeToken: workTreeToken)
+                                                                 workTreeToken: workTreeToken, progress: progress)
         // Content findings in test paths are capped here, not in the (shared, memoized) scan.
         findings += scanned.map { f in
             guard f.context == "test", f.severity > options.testMaxSeverity else { return f }
@@ -67,8 +70,8 @@ public enum Auditor {
     typealias ScanResult = (findings: [Finding], files: Int, bytes: Int)
 
     static func memoizedScan(_ files: [AuditFile], input: AuditInput, context: ScanContext, profile: AuditProfile,
-                             workTreeToken: String? = nil) -> ScanResult {
-        guard case .workingTree = input.content else { return scan(files, input: input, context: context) }
+                             workTreeToken: String? = nil, progress: ScanProgress? = nil) -> ScanResult {
+        guard case .workingTree = input.content else { return scan(files, input: input, context: context, progress: progress) }
         let workflows = files.filter { Workflows.isWorkflow($0.path) }
         let rest = workflows.isEmpty ? files : files.filter { !Workflows.isWorkflow($0.path) }
         let key = workTreeToken.map { tokenKey($0, rest, root: input.repoRoot) } ?? signature(rest, root: input.repoRoot)
@@ -85,13 +88,14 @@ public enum Auditor {
         let shared: ScanResult
         if claimed {
             scansStarted.add(1, ordering: .relaxed)
-            shared = scan(rest, input: input, context: context)
+            shared = scan(rest, input: input, context: context, progress: progress)
             slot.fill(shared)
         } else {
             shared = slot.wait()
+            progress?.add(files: shared.files, bytes: shared.bytes)  // another audit's scan, counted when it is done
         }
         guard !workflows.isEmpty else { return shared }
-        let own: ScanResult = scan(workflows, input: input, context: context)
+        let own: ScanResult = scan(workflows, input: input, context: context, progress: progress)
         return (shared.findings + own.findings, shared.files + own.files, shared.bytes + own.bytes)
     }
 
@@ -129,13 +133,14 @@ public enum Auditor {
         return total.finalizeHex()
     }
 
-    /// Scans `files` in parallel (workers pull chunks of files from a shared counter).
-    static func scan(_ files: [AuditFile], input: AuditInput, context: ScanContext) -> ([Finding], Int, Int) {
+    /// Scans `files` in parallel (workers pull chunks of files from a shared counter). `progress` is bumped per file.
+    static func scan(_ files: [AuditFile], input: AuditInput, context: ScanContext,
+                     progress: ScanProgress? = nil) -> ([Finding], Int, Int) {
         let capacity = AuditCatalogue.contentScanLimit
         if files.count < parallelThreshold {
             var acc = Accumulator()
             let reader = ContentReader(source: input.content, root: input.repoRoot, capacity: capacity)
-            for f in files { scanFile(f, reader: reader, context: context, into: &acc) }
+            for f in files { scanFile(f, reader: reader, context: context, into: &acc, progress: progress) }
             return (acc.findings, acc.files, acc.bytes)
         }
         let workers = max(1, min(Parallel.cores, 16, (files.count + chunkSize - 1) / chunkSize))
@@ -149,7 +154,7 @@ public enum Auditor {
                 let c = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if c >= chunks { break }
                 for i in (c * chunkSize)..<min(files.count, (c + 1) * chunkSize) {
-                    scanFile(files[i], reader: reader, context: context, into: &acc)
+                    scanFile(files[i], reader: reader, context: context, into: &acc, progress: progress)
                 }
             }
             slots.store(w, acc)
@@ -188,6 +193,16 @@ public enum Auditor {
 
         func store(_ i: Int, _ value: Accumulator) { items[i] = value }
         func load(_ i: Int) -> Accumulator { items[i] }
+    }
+
+    /// ``scanFile(_:reader:context:into:)``, then what it added to `acc` is added to `progress`.
+    @inline(__always)
+    static func scanFile(_ file: AuditFile, reader: ContentReader, context: ScanContext, into acc: inout Accumulator,
+                         progress: ScanProgress?) {
+        guard let progress else { return scanFile(file, reader: reader, context: context, into: &acc) }
+        let (files, bytes) = (acc.files, acc.bytes)
+        scanFile(file, reader: reader, context: context, into: &acc)
+        progress.add(files: acc.files - files, bytes: acc.bytes - bytes)
     }
 
     /// File rules (large, binary) and content rules for one tracked file. A file missing on disk is skipped.

@@ -31,8 +31,9 @@ public struct RepoAuditAction: AgentAction {
     }
 
     /// Runs the audit; returns the action result and, when it ran, the report.
-    public static func execute(_ params: JSONValue, in context: ActionContext,
-                               baseline preloaded: Set<String>? = nil) -> (ActionResult, AuditReport?) {
+    /// `progress` counts the scan for a display (``ScanProgress``); it changes nothing in the result.
+    public static func execute(_ params: JSONValue, in context: ActionContext, baseline preloaded: Set<String>? = nil,
+                               progress: ScanProgress? = nil) -> (ActionResult, AuditReport?) {
         let name = "repo.audit"
         let requested = params["profile"]?.stringValue ?? "default"
         let (profile, profileNote) = AuditProfile.mapping(requested)
@@ -64,7 +65,7 @@ public struct RepoAuditAction: AgentAction {
             let options = AuditOptions(exclude: settings.exclude,
                                        testMaxSeverity: Severity(rawValue: settings.testMaxSeverity.rawValue) ?? .low)
             report = Auditor.run(try Auditor.input(from: repo, changedSince: changedSince), profile: profile,
-                                 workTreeToken: context.workTree.token(), options: options)
+                                 workTreeToken: context.workTree.token(), options: options, progress: progress)
             if let preloaded {
                 report = Baseline.filter(report, baseline: preloaded)
             } else if let b = params["baseline"]?.stringValue, !b.isEmpty {
@@ -150,12 +151,16 @@ public enum AuditRun {
         /// Fingerprints of a baseline report the user gave on the command line, and that file's digest.
         public var baseline: (fingerprints: Set<String>, sha256: String)?
         public var failOn: String?
+        /// Counts the scan for a progress display; not part of the run's parameters or record.
+        public var progress: ScanProgress?
 
-        public init(profile: String, changedSince: String?, baseline: (fingerprints: Set<String>, sha256: String)?, failOn: String?) {
+        public init(profile: String, changedSince: String?, baseline: (fingerprints: Set<String>, sha256: String)?, failOn: String?,
+                    progress: ScanProgress? = nil) {
             self.profile = profile
             self.changedSince = changedSince
             self.baseline = baseline
             self.failOn = failOn
+            self.progress = progress
         }
 
         var params: JSONValue {
@@ -193,8 +198,10 @@ public enum AuditRun {
             outcome = ActionOutcome(action: "repo.audit", params: options.params, ok: false, denied: false, reason: "not run: \(why)")
             worker = "nothing executed: \(why)"
         } else {
-            let (params, fingerprints) = (options.params, options.baseline?.fingerprints)
-            let (result, r) = await Blocking.run { RepoAuditAction.execute(params, in: context, baseline: fingerprints) }
+            let (params, fingerprints, progress) = (options.params, options.baseline?.fingerprints, options.progress)
+            let (result, r) = await Blocking.run {
+                RepoAuditAction.execute(params, in: context, baseline: fingerprints, progress: progress)
+            }
             report = r
             outcome = result.outcome
             worker = "repo.audit: \(result.outcome.reason)"

@@ -11,6 +11,7 @@ struct AuditCommand: AsyncParsableCommand {
         Reads the files tracked in the git index from the working tree. The run is recorded in the history (kind 'audit').
         --baseline FILE (a previous JSON or SARIF report) reports only findings whose fingerprint is new.
         --fail-on SEVERITY exits 1 when a finding at or above it remains (a CI gate). Rules and scoring: docs/audit.md.
+        On a terminal, a scan that runs over a second shows its progress on stderr (files, bytes, rate) on one line, cleared when it ends; never when stderr is not a terminal or with --format json to stdout.
         """
     )
 
@@ -37,8 +38,10 @@ struct AuditCommand: AsyncParsableCommand {
             let path = Output.absolute(baseline)
             base = (try Baseline.load(path: path), Digest.sha256Hex(try FileSystem.readBytes(path)))
         }
-        let options = AuditRun.Options(profile: profile, changedSince: changedSince, baseline: base, failOn: failOn)
-        let (report, result) = try await RunCoordinator.shared(for: ws).runAudit(options, approval: .nonInteractive, origin: nil)
+        let (report, result) = try await ScanProgressDisplay.around(format: format, output: output) { progress in
+            let options = AuditRun.Options(profile: profile, changedSince: changedSince, baseline: base, failOn: failOn, progress: progress)
+            return try await RunCoordinator.shared(for: ws).runAudit(options, approval: .nonInteractive, origin: nil)
+        }
         guard let report else {
             // The audit itself could not run (e.g. an unknown ref); the failed run is recorded.
             throw SdetkitError(result.record.actions.first?.reason ?? "audit failed", exit: .usage)
