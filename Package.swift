@@ -32,8 +32,10 @@ let package = Package(
 
         // Records, canonical JSON, hashing, atomic files, errors.
         .target(name: "SdetkitCore", dependencies: [
-            .product(name: "Crypto", package: "swift-crypto"),
+            "COpenat2", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // openat2(2) for opening state files beneath the repository without following links.
+        .target(name: "COpenat2"),
         // config.yaml: model, validation with line numbers, migration.
         .target(name: "SdetkitConfig", dependencies: [
             "SdetkitCore", .product(name: "Yams", package: "Yams"),

@@ -231,6 +231,19 @@ public final class FileLock {
         self.fd = fd
     }
 
+    /// Blocks until the lock on `rel` beneath `root` is held; the lock file is opened with no link followed
+    /// on the way (``BeneathRoot``).
+    public init(root: BeneathRoot, rel: String) throws(SdetkitError) {
+        let fd = try root.open(rel, flags: O_RDWR | O_CREAT, mode: 0o644)
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let e = errno
+            close(fd)
+            throw SdetkitError.io("cannot lock", path: root.path + "/" + rel, errno: e)
+        }
+        self.fd = fd
+    }
+
     deinit {
         flock(fd, LOCK_UN)
         close(fd)

@@ -10,12 +10,33 @@ import SdetkitCore
 /// Each line is written with a single `write(2)` on an `O_APPEND` descriptor while holding an exclusive
 /// `flock` on `<log>.lock`, so lines from concurrent processes never interleave. `sync: true` also syncs it
 /// before returning; ``sync()`` syncs every line written so far (the ``PolicyEngine`` decides which lines
-/// must be on disk when). Neither file is opened through a symbolic link (`O_NOFOLLOW`): a repository
-/// cannot redirect the log elsewhere by committing a link.
+/// must be on disk when). Neither file is opened through a symbolic link: both are opened relative to the
+/// repository root (``BeneathRoot``: openat2 with no link followed on the way, or `O_NOFOLLOW` per component),
+/// so a repository cannot redirect the log elsewhere by committing a link, nor by swapping one in later.
 struct AuditLog: Sendable {
     let path: String
     /// How to name the log in messages without an absolute path.
     let shownName: String
+    /// The directory `path` is opened beneath — the repository root when `shownName` is the log's
+    /// repo-relative path, else the log's own directory — and the path below it. Nil when it cannot be opened
+    /// (then `path` is opened with `O_NOFOLLOW`).
+    let beneath: (root: BeneathRoot, rel: String)?
+
+    init(path: String, shownName: String) {
+        self.path = path
+        self.shownName = shownName
+        let inside = path.hasSuffix("/" + shownName) && !Path.components(shownName).contains("..")
+        let rootPath = inside ? String(path.dropLast(shownName.utf8.count + 1)) : Path.dirname(path)
+        let rel = inside ? shownName : Path.basename(path)
+        beneath = (try? BeneathRoot(path: rootPath.isEmpty ? "/" : rootPath)).map { ($0, rel) }
+    }
+
+    /// Opens `suffix` appended to the log's path (the log, or `.lock`) with no link followed; fd or -errno.
+    private func openLog(_ suffix: String, _ flags: Int32, _ mode: mode_t = 0o644) -> Int32 {
+        if let beneath { return beneath.root.rawOpen(beneath.rel + suffix, flags: flags, mode: mode) }
+        let fd = open(path + suffix, flags | O_CLOEXEC | O_NOFOLLOW, mode)
+        return fd >= 0 ? fd : -errno
+    }
 
     /// Appends `entry` as one line, synced to disk before returning when `sync` is set.
     /// Returns nil on success, else why it failed.
@@ -36,16 +57,16 @@ struct AuditLog: Sendable {
         } catch {
             return "cannot write the audit log (\(shownName)): cannot create its directory"
         }
-        let lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard lockFD >= 0 else { return failure("cannot open its lock file", errno) }
+        let lockFD = openLog(".lock", O_RDWR | O_CREAT)
+        guard lockFD >= 0 else { return failure("cannot open its lock file", -lockFD) }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             return failure("cannot lock it", errno)
         }
         defer { flock(lockFD, LOCK_UN) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { return failure("cannot open it", errno) }
+        let fd = openLog("", O_WRONLY | O_CREAT | O_APPEND)
+        guard fd >= 0 else { return failure("cannot open it", -fd) }
         defer { close(fd) }
         var off = 0
         while off < bytes.count {
@@ -61,8 +82,8 @@ struct AuditLog: Sendable {
 
     /// Syncs every line appended so far (by any process). Returns nil on success, else why it failed.
     func sync() -> String? {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return failure("cannot open it", errno) }
+        let fd = openLog("", O_WRONLY | O_APPEND)
+        guard fd >= 0 else { return failure("cannot open it", -fd) }
         defer { close(fd) }
         return Self.dataSync(fd).map { failure("cannot sync it", $0) }
     }
@@ -78,7 +99,8 @@ struct AuditLog: Sendable {
     }
 
     private func failure(_ what: String, _ code: Int32) -> String {
-        let detail = code == ELOOP ? "it is a symbolic link, which is never followed" : FileSystem.describe(errno: code)
+        let detail = code == ELOOP || code == EXDEV ? "it is or goes through a symbolic link, which is never followed"
+            : FileSystem.describe(errno: code)
         return "cannot write the audit log (\(shownName)): \(what): \(detail)"
     }
 }

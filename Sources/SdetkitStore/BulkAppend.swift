@@ -20,9 +20,9 @@ extension HistoryStore {
             hashes.append(hash)
             if known[hash] != nil { continue }
             known[hash] = record
-            let dir = "\(layout.objectsDir)/\(hash.prefix(2))"
-            if !FileSystem.isDirectory(dir) { try FileSystem.createDirectories(dir) }
-            if !FileSystem.exists(objectPath(hash)) { try FileSystem.writeAtomically(bytes, to: objectPath(hash), mode: 0o444) }
+            let dir = try openFanOut(hash)
+            defer { close(dir) }
+            try storeObject(bytes, hash: hash, in: dir, freshen: false)
         }
         let (first, last) = try appendLedgerLines(runs, hashes: hashes)
         try withIndex(known: known) { _ in }
@@ -31,15 +31,14 @@ extension HistoryStore {
 
     /// Appends the entries under the ledger lock; returns the first and last sequence numbers written.
     private func appendLedgerLines(_ runs: [(RunRecord, RunObservation)], hashes: [String]) throws -> (Int, Int) {
-        let lock = try FileLock(path: layout.ledgerLockPath)
+        let lock = try lockLedger()
         defer { withExtendedLifetime(lock) {} }
         let last = try ledgerEntries().last
         var seq = (last?.seq ?? 0) + 1
         var prev = last?.chain ?? LedgerEntry.genesis
         var out: [UInt8] = []
         out.reserveCapacity(min(runs.count, 100_000) * 300)
-        let fd = open(layout.ledgerPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SdetkitError.io("cannot append to", path: layout.ledgerPath, errno: errno) }
+        let fd = try stateRoot().open(StateLayout.relLedger, flags: O_WRONLY | O_CREAT | O_APPEND, mode: 0o644)
         defer { close(fd) }
         for (i, (_, observation)) in runs.enumerated() {
             let entry = LedgerEntry(seq: seq, hash: hashes[i], observation: observation, prev: prev)

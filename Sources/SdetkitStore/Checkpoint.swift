@@ -100,7 +100,7 @@ public struct CheckpointCheck: Sendable {
 extension HistoryStore {
     /// The ledger's last complete entry (nil for an empty ledger): what a checkpoint taken now signs.
     public func ledgerHead() throws -> LedgerEntry? {
-        guard let last = try Ledger.readLines(path: layout.ledgerPath).lines.last else { return nil }
+        guard let last = try readLedgerLines().lines.last else { return nil }
         guard let entry = LedgerEntry(line: last) else {
             throw SdetkitError("\(StateLayout.relLedger): the last entry is not valid; run 'sdetkit agent history verify'", exit: .integrity)
         }
@@ -112,7 +112,7 @@ extension HistoryStore {
     /// `seq` has the checkpoint's chain and record hash. Since each chain hash covers the previous one, that
     /// proves entries 1…seq are the ones signed; entries after `seq` are not covered.
     public func check(_ checkpoint: Checkpoint) throws -> CheckpointCheck {
-        let lines = try Ledger.readLines(path: layout.ledgerPath).lines
+        let lines = try readLedgerLines().lines
         var problems: [VerifyProblem] = []
         func rewritten(_ seq: Int?, _ detail: String) {
             problems.append(VerifyProblem(kind: "checkpoint-rewritten", seq: seq, hash: nil, detail: detail))

@@ -55,7 +55,7 @@ extension HistoryStore {
         func rel(_ path: String) -> String { layout.relative(path) ?? path }
 
         if FileSystem.isDirectory(layout.historyDir), !FileSystem.isSymlink(layout.historyDir) {
-            let lock = try FileLock(path: layout.ledgerLockPath)
+            let lock = try lockLedger()
             defer { withExtendedLifetime(lock) {} }
             let verified = try verify()
             if !verified.ok {

@@ -14,10 +14,18 @@ public final class HistoryStore: Sendable {
     let ledger: Ledger
     let connection = Mutex<SQLiteDatabase?>(nil)
     let packCache = PackCache()
+    /// The repository root held open for link-free opens of the state (``stateRoot()``).
+    let rootHolder = Mutex<BeneathRoot?>(nil)
+    /// Open state files by walking components with O_NOFOLLOW instead of openat2 (what old kernels get; tests).
+    let walksComponents: Bool
 
-    public init(layout: StateLayout) {
+    public convenience init(layout: StateLayout) { self.init(layout: layout, walkComponents: false) }
+
+    /// `walkComponents`: resolve state paths as a kernel without openat2 does (``BeneathRoot``); for tests.
+    init(layout: StateLayout, walkComponents: Bool) {
         self.layout = layout
         self.ledger = Ledger(path: layout.ledgerPath, lockPath: layout.ledgerLockPath)
+        self.walksComponents = walkComponents
     }
 
     /// Creates `history/` and `history/objects/` when missing. Returns what it created.
@@ -25,7 +33,7 @@ public final class HistoryStore: Sendable {
     public func ensureLayout() throws -> [String] {
         try layout.checkNoStateLinks()
         try layout.ensureStateDirectory()
-        return try FileSystem.createDirectories(layout.objectsDir)
+        return try createObjectDirectories()
     }
 
     public func objectPath(_ hash: String) -> String {
@@ -41,22 +49,16 @@ public final class HistoryStore: Sendable {
         try ensureLayout()
         let bytes = record.canonicalBytes
         let hash = Digest.sha256Hex(bytes)
-        let dir = "\(layout.objectsDir)/\(hash.prefix(2))"
-        try layout.checkNotALink(dir)
-        if !FileSystem.isDirectory(dir) {
-            try FileSystem.createDirectories(dir)
-            FileSystem.syncDirectory(layout.objectsDir)
-        }
-        let path = objectPath(hash)
-        if !(try FileSystem.createAtomically(bytes, at: path)) {
-            // An identical record already exists, maybe left unreferenced by an interrupted run: freshen it,
-            // so `history gc` (which removes only objects older than its age) leaves it alone.
-            utimensat(AT_FDCWD, path, nil, 0)
-        }
-        let (entry, start, end) = try ledger.appendLocated { seq, prev in
+        // objects/XX opened beneath the root with no link followed; the object is written relative to it.
+        let dir = try openFanOut(hash)
+        defer { close(dir) }
+        // An identical record may already exist, maybe left unreferenced by an interrupted run: it is then
+        // freshened, so `history gc` (which removes only objects older than its age) leaves it alone.
+        try storeObject(bytes, hash: hash, in: dir)
+        let (entry, start, end) = try ledger.appendLocated(root: try stateRoot()) { seq, prev in
             // Under the ledger lock, which `history gc` holds while it removes objects: the record must
             // still be there when its entry is written.
-            if !FileSystem.exists(path) { _ = try? FileSystem.createAtomically(bytes, at: path) }
+            if !objectExists(hash, in: dir) { _ = try? storeObject(bytes, hash: hash, in: dir, freshen: false) }
             return LedgerEntry(seq: seq, hash: hash, observation: observation, prev: prev)
         }
         try? indexAppended(entry, record: record, start: start, end: end)
@@ -68,7 +70,7 @@ public final class HistoryStore: Sendable {
 
     /// A record's bytes: from its loose file, else from a pack (a record may be packed between the two looks).
     public func recordBytes(hash: String) throws -> [UInt8] {
-        if let bytes = try? FileSystem.readBytes(objectPath(hash)) { return bytes }
+        if let bytes = try looseObjectBytes(hash) { return bytes }
         if let value = SHA256Value(hex: hash), let bytes = packCache.recordBytes(value, in: self) { return bytes }
         throw SdetkitError("record \(hash) is missing from \(StateLayout.relObjects); run 'sdetkit agent history verify'", exit: .integrity)
     }
@@ -83,14 +85,14 @@ public final class HistoryStore: Sendable {
 
     /// Every complete ledger entry, in file order. Malformed lines are skipped (verify reports them).
     public func ledgerEntries() throws -> [LedgerEntry] {
-        try Ledger.readLines(path: layout.ledgerPath).lines.compactMap { LedgerEntry(line: $0) }
+        try readLedgerLines().lines.compactMap { LedgerEntry(line: $0) }
     }
 
     /// One entry by sequence number: a binary search over the ledger (a few reads), falling back to a scan only
     /// when that does not find it (a ledger whose order was changed; `verify` reports it).
     public func ledgerEntry(seq: Int) throws -> LedgerEntry? {
         var read = 0
-        if let found = try Ledger.entry(seq: seq, path: layout.ledgerPath, bytesRead: &read) { return found }
+        if let found = try ledgerEntry(seq: seq, bytesRead: &read) { return found }
         return try ledgerEntries().first { $0.seq == seq }
     }
 
@@ -142,8 +144,9 @@ public final class HistoryStore: Sendable {
     func openIndex() throws -> SQLiteDatabase {
         try layout.checkNoStateLinks()
         try layout.ensureStateDirectory()
-        try FileSystem.createDirectories(layout.agentDir)
-        let db = try SQLiteDatabase(path: layout.indexPath)
+        let root = try stateRoot()
+        try root.createDirectory(StateLayout.relAgent)
+        let db = try openIndexDatabase(root)
         try db.execute(IndexSchema.create)
         let stmt = try db.prepare("SELECT value FROM meta WHERE key='schema'")
         let schema = try stmt.step() ? stmt.string(0) : nil
@@ -175,17 +178,17 @@ public final class HistoryStore: Sendable {
     /// Brings the index up to the ledger: appends new entries, or rebuilds when the ledger no longer
     /// continues what the index saw (rewritten, truncated, or a different file).
     func catchUp(_ db: SQLiteDatabase, known: [String: RunRecord], force: Bool = false) throws {
-        let size = Int(FileSystem.fileSize(layout.ledgerPath) ?? 0)
+        let size = try ledgerSize()
         if !force, let m = try? meta(db), Int(m["ledger_offset"] ?? "") == size { return }
         try db.transaction {
             // Re-read both under SQLite's write lock: another process may have caught the index up meanwhile.
-            let size = Int(FileSystem.fileSize(layout.ledgerPath) ?? 0)
+            let size = try ledgerSize()
             let m = try meta(db)
             var offset = Int(m["ledger_offset"] ?? "0") ?? 0
             var head = m["ledger_head"] ?? LedgerEntry.genesis
             var entries = Int(m["entries"] ?? "0") ?? 0
             if !force && offset == size { return }
-            var (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: force || size < offset ? 0 : offset)
+            var (lines, end) = try readLedgerLines(from: force || size < offset ? 0 : offset)
             let continues = !force && size >= offset && (lines.first.flatMap { LedgerEntry(line: $0) }?.prev ?? head) == head
             var witness = force ? "" : (m["discontinuity"] ?? "")
             if !continues {
@@ -194,7 +197,7 @@ public final class HistoryStore: Sendable {
                     witness = "the index had seen \(entries) entries ending in chain \(head.prefix(16)); the ledger no longer continues them (entries were removed or rewritten)"
                 }
                 try db.execute("DELETE FROM runs; DELETE FROM run_actions;")
-                (lines, end) = try Ledger.readLines(path: layout.ledgerPath, from: 0)
+                (lines, end) = try readLedgerLines(from: 0)
                 offset = 0
                 head = LedgerEntry.genesis
                 entries = 0
@@ -257,14 +260,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Deletes the index database and its WAL and shared-memory files (never anything else).
+    /// Deletes the index database and its WAL and shared-memory files (never anything else), relative to
+    /// `.sdetkit/agent` opened with no link followed.
     func removeIndexFiles() throws {
+        guard let dir = try stateRoot().openIfPresent(StateLayout.relAgent, flags: O_RDONLY | O_DIRECTORY) else { return }
+        defer { close(dir) }
         for suffix in ["", "-wal", "-shm"] {
-            let path = layout.indexPath + suffix
-            if FileSystem.isSymlink(path) || FileSystem.exists(path) {
-                guard unlink(path) == 0 || errno == ENOENT else {
-                    throw SdetkitError.io("cannot remove the damaged history index", path: path, errno: errno)
-                }
+            guard unlinkat(dir, Path.basename(StateLayout.relIndex) + suffix, 0) == 0 || errno == ENOENT else {
+                throw SdetkitError.io("cannot remove the damaged history index", path: layout.indexPath + suffix, errno: errno)
             }
         }
     }

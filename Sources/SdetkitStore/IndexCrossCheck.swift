@@ -19,7 +19,7 @@ extension HistoryStore {
     /// ``verify()`` reports). At most `limit` rows are named, then one problem counts the rest.
     public func indexCrossCheck(limit: Int = 20) throws -> [VerifyProblem] {
         guard FileSystem.exists(layout.indexPath) else { return [] }
-        let lines = try Ledger.readLines(path: layout.ledgerPath).lines
+        let lines = try readLedgerLines().lines
         var ledger: [LedgerFacts] = []
         ledger.reserveCapacity(lines.count)
         for (i, line) in lines.enumerated() {
@@ -37,8 +37,9 @@ extension HistoryStore {
             }
         }
         let db: SQLiteDatabase
-        do { db = try SQLiteDatabase(path: layout.indexPath, readOnly: true) } catch {
-            return [VerifyProblem(kind: "index-mismatch", seq: nil, hash: nil, detail: "the history index cannot be opened: \(error.detail)")]
+        do { db = try openIndexDatabase(stateRoot(), readOnly: true) } catch {
+            let detail = (error as? SQLiteError)?.detail ?? "\(error)"
+            return [VerifyProblem(kind: "index-mismatch", seq: nil, hash: nil, detail: "the history index cannot be opened: \(detail)")]
         }
         do {
             let m = try db.prepare("SELECT key, value FROM meta")
@@ -119,12 +120,15 @@ extension HistoryStore {
         }
         var last: [UInt8]?
         var length = 0
-        let fd = open(layout.ledgerPath, O_RDONLY | O_CLOEXEC)
+        let root = try stateRoot()
+        let fd = root.rawOpen(StateLayout.relLedger, flags: O_RDONLY)
         if fd >= 0 {
             defer { close(fd) }
             (last, length) = try Ledger.lastLine(fd: fd, path: layout.ledgerPath)
-        } else if errno != ENOENT {
-            return ("the ledger cannot be read: \(FileSystem.describe(errno: errno))", false)
+        } else if -fd == ELOOP || -fd == EXDEV {
+            throw root.error(-fd, StateLayout.relLedger, "cannot read")
+        } else if -fd != ENOENT {
+            return ("the ledger cannot be read: \(FileSystem.describe(errno: -fd))", false)
         }
         guard let last else {
             if entries > 0 { return ("the ledger is empty but the index consumed \(entries) entries ending in chain \(head.prefix(16))…", false) }

@@ -8,7 +8,7 @@ extension HistoryStore {
     public func indexIntegrityProblem(limit: Int = 3) -> String? {
         guard FileSystem.exists(layout.indexPath) else { return nil }
         do {
-            let db = try SQLiteDatabase(path: layout.indexPath, readOnly: true)
+            let db = try openIndexDatabase(stateRoot(), readOnly: true)
             let stmt = try db.prepare("PRAGMA integrity_check(\(max(1, limit)))")
             var rows: [String] = []
             while try stmt.step() { rows.append(stmt.string(0)) }
@@ -16,8 +16,10 @@ extension HistoryStore {
             let lines = rows.flatMap { $0.split(whereSeparator: \.isNewline).map(String.init) }
                 .filter { $0 != "*** in database main ***" }
             return lines.isEmpty ? "integrity_check returned nothing" : lines.joined(separator: "; ")
-        } catch {
+        } catch let error as SQLiteError {
             return error.detail
+        } catch {
+            return "\(error)"
         }
     }
 }

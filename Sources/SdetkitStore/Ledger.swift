@@ -11,14 +11,16 @@ struct Ledger {
 
     /// Appends the entry built by `make(nextSeq, prevChain)` under the lock; returns it.
     /// A torn final line (a crash mid-append, never acknowledged) is cut off first.
-    func append(_ make: (Int, String) -> LedgerEntry) throws -> LedgerEntry { try appendLocated(make).entry }
+    func append(root: BeneathRoot, _ make: (Int, String) -> LedgerEntry) throws -> LedgerEntry {
+        try appendLocated(root: root, make).entry
+    }
 
-    /// ``append(_:)``, also returning where the line went: `start` is the ledger's length before it, `end` after.
-    func appendLocated(_ make: (Int, String) -> LedgerEntry) throws -> (entry: LedgerEntry, start: Int, end: Int) {
-        let lock = try FileLock(path: lockPath)
+    /// ``append(root:_:)``, also returning where the line went: `start` is the ledger's length before it, `end` after.
+    /// The lock and the ledger are opened beneath `root` with no symbolic link followed (``BeneathRoot``).
+    func appendLocated(root: BeneathRoot, _ make: (Int, String) -> LedgerEntry) throws -> (entry: LedgerEntry, start: Int, end: Int) {
+        let lock = try FileLock(root: root, rel: HistoryStore.relLedgerLock)
         defer { withExtendedLifetime(lock) {} }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw SdetkitError.io("cannot open ledger", path: path, errno: errno) }
+        let fd = try root.open(StateLayout.relLedger, flags: O_RDWR | O_CREAT, mode: 0o644)
         defer { close(fd) }
         let (last, validLength) = try Ledger.lastLine(fd: fd, path: path)
         var seq = 1
@@ -82,6 +84,11 @@ struct Ledger {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         defer { close(fd) }
+        return try readLines(fd: fd, path: path, from: offset)
+    }
+
+    /// ``readLines(path:from:)`` from an open descriptor of the ledger.
+    static func readLines(fd: Int32, path: String, from offset: Int = 0) throws -> (lines: [ArraySlice<UInt8>], end: Int) {
         if offset > 0 { lseek(fd, off_t(offset), SEEK_SET) }
         let bytes = try FileSystem.readAll(fd: fd, path: path)
         var lines: [ArraySlice<UInt8>] = []
@@ -112,6 +119,11 @@ extension Ledger {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         defer { close(fd) }
+        return try entry(seq: seq, fd: fd, path: path, bytesRead: &bytesRead)
+    }
+
+    /// ``entry(seq:path:bytesRead:)`` from an open descriptor of the ledger.
+    static func entry(seq: Int, fd: Int32, path: String, bytesRead: inout Int) throws -> LedgerEntry? {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SdetkitError.io("cannot stat", path: path, errno: errno) }
         var low = 0

@@ -75,7 +75,11 @@ struct RecordPack: Sendable {
 
     /// One record's bytes, found by binary search in the index (`index`: the idx file's bytes); nil when this
     /// pack does not hold it.
-    func recordBytes(_ hash: SHA256Value, index: [UInt8]) -> [UInt8]? {
+    /// The repo-relative path of one of its files (`suffix` `.records` or `.idx`).
+    func rel(_ suffix: String) -> String { "\(StateLayout.relObjects)/pack/\(name)\(suffix)" }
+
+    /// `root`: where the records file is opened beneath with no link followed; nil opens `recordsPath`.
+    func recordBytes(_ hash: SHA256Value, index: [UInt8], root: BeneathRoot? = nil) -> [UInt8]? {
         guard index.count % Self.lineWidth == 0 else { return nil }
         let found: Entry? = index.withUnsafeBufferPointer { buf in
             var lo = 0, hi = buf.count / Self.lineWidth
@@ -88,7 +92,7 @@ struct RecordPack: Sendable {
             return nil
         }
         guard let e = found else { return nil }
-        let fd = open(recordsPath, O_RDONLY | O_CLOEXEC)
+        let fd = root.map { $0.rawOpen(rel(".records"), flags: O_RDONLY) } ?? open(recordsPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var out = [UInt8](repeating: 0, count: e.length)
@@ -109,6 +113,7 @@ final class PackCache: Sendable {
     private let state = Mutex<State>(State())
 
     func recordBytes(_ hash: SHA256Value, in store: HistoryStore) -> [UInt8]? {
+        let root = try? store.stateRoot()
         for fresh in [false, true] {
             let found: [UInt8]? = state.withLock { s in
                 if fresh || !s.listed {
@@ -116,8 +121,8 @@ final class PackCache: Sendable {
                     s.listed = true
                 }
                 for pack in s.packs {
-                    if s.indexes[pack.name] == nil { s.indexes[pack.name] = (try? FileSystem.readBytes(pack.indexPath)) ?? [] }
-                    if let bytes = pack.recordBytes(hash, index: s.indexes[pack.name]!) { return bytes }
+                    if s.indexes[pack.name] == nil { s.indexes[pack.name] = (try? root?.readIfPresent(pack.rel(".idx"))) ?? [] }
+                    if let bytes = pack.recordBytes(hash, index: s.indexes[pack.name]!, root: root) { return bytes }
                 }
                 return nil
             }
@@ -166,7 +171,7 @@ extension HistoryStore {
     @discardableResult
     public func pack() throws -> (packed: Int, name: String?) {
         try ensureLayout()
-        let lock = try FileLock(path: layout.ledgerLockPath)
+        let lock = try lockLedger()
         defer { withExtendedLifetime(lock) {} }
         let loose = looseRecords().hashes
         guard !loose.isEmpty else { return (0, nil) }
@@ -175,7 +180,7 @@ extension HistoryStore {
         var packed: [String] = []
         for hash in loose.sorted() where referenced.contains(hash) {
             let path = objectPath(hash.hex)
-            guard let bytes = try? FileSystem.readBytes(path), !bytes.contains(0x0A) else { continue }
+            guard let bytes = try? looseObjectBytes(hash.hex), !bytes.contains(0x0A) else { continue }
             var hasher = Digest.Hasher()
             hasher.update(bytes)
             guard hasher.finalizeValue() == hash else { continue }
@@ -190,7 +195,7 @@ extension HistoryStore {
 
     /// The record hashes the ledger's entries reference (lines that do not parse reference nothing here).
     func referencedHashes() throws -> Set<SHA256Value> {
-        let lines = try Ledger.readLines(path: layout.ledgerPath).lines
+        let lines = try readLedgerLines().lines
         var out = Set<SHA256Value>(minimumCapacity: lines.count)
         for facts in Self.parseInParallel(lines) { if let facts { out.insert(facts.hash) } }
         return out
@@ -207,10 +212,15 @@ extension HistoryStore {
             records += item.bytes
             records.append(0x0A)
         }
-        try FileSystem.createDirectories(packDirectory)
+        // Beneath the root with no link followed: the pack directory's descriptor, then names in it.
+        let root = try stateRoot()
+        let relPack = StateLayout.relObjects + "/pack"
+        try root.createDirectory(relPack)
+        let dir = try root.openDirectory(relPack)
+        defer { close(dir) }
         let name = "pack-" + Digest.sha256Hex(records)
-        try FileSystem.writeAtomically(records, to: "\(packDirectory)/\(name).records", mode: 0o444)
-        try FileSystem.writeAtomically(index, to: "\(packDirectory)/\(name).idx", mode: 0o444)
+        try BeneathRoot.writeFile(records, named: name + ".records", in: dir, mode: 0o444, shown: "\(packDirectory)/\(name).records")
+        try BeneathRoot.writeFile(index, named: name + ".idx", in: dir, mode: 0o444, shown: "\(packDirectory)/\(name).idx")
         return name
     }
 

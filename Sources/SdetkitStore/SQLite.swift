@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CSQLite
 import SdetkitCore
 
@@ -17,10 +20,14 @@ public struct SQLiteError: UserFacingError, CustomStringConvertible {
 public final class SQLiteDatabase: @unchecked Sendable {
     let handle: OpaquePointer
 
-    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    /// A descriptor the connection's path goes through (`/proc/self/fd/<n>/…`), open as long as the connection is
+    /// (see ``SQLiteDatabase/open(name:inDirectory:)``); -1 for none.
+    var heldDirectory: Int32 = -1
+
+    public init(path: String, readOnly: Bool = false, vfs: String? = nil, flags extra: Int32 = 0) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX | extra
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let msg = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)"
             if let db { sqlite3_close(db) }
@@ -30,7 +37,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
         sqlite3_busy_timeout(db, 30_000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        sqlite3_close_v2(handle)  // every statement holds the connection: none is left, so this closes now
+        if heldDirectory >= 0 { close(heldDirectory) }
+    }
 
     private var walHook: WALHook?
 

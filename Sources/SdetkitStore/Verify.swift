@@ -57,7 +57,7 @@ extension HistoryStore {
     /// Recomputes every record hash and the ledger chain; names each problem.
     public func verify() throws -> VerifyReport {
         let indexed = indexedState()
-        let lines = try Ledger.readLines(path: layout.ledgerPath).lines
+        let lines = try readLedgerLines().lines
         var problems: [VerifyProblem] = []
         let parsed = Self.parseInParallel(lines)
         var entries: [LedgerFacts] = []
@@ -246,12 +246,13 @@ extension HistoryStore {
     func hashLooseRecords(_ order: [SHA256Value]) -> UnsafeResultBuffer {
         let results = UnsafeResultBuffer(count: order.count)
         if order.isEmpty { return results }
-        let objectsFD = open(layout.objectsDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        // Beneath the root with no link followed; then one component at a time, each O_NOFOLLOW.
+        let objectsFD = (try? stateRoot())?.rawOpen(StateLayout.relObjects, flags: O_RDONLY | O_DIRECTORY) ?? -1
         var fanout = [Int32](repeating: -1, count: 256)
         if objectsFD >= 0 {
             for b in 0..<256 {
                 let hex = String(b, radix: 16)
-                fanout[b] = openat(objectsFD, hex.count == 1 ? "0" + hex : hex, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                fanout[b] = openat(objectsFD, hex.count == 1 ? "0" + hex : hex, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             }
         }
         defer {
@@ -274,7 +275,7 @@ extension HistoryStore {
                 for b in ".json".utf8 { name[k] = CChar(bitPattern: b); k += 1 }
                 name[k] = 0
                 let dir = dirs[Int(hash.w0 >> 56)]
-                let fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_CLOEXEC) : -1
+                let fd = dir >= 0 ? openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1
                 guard fd >= 0 else { results.set(i, 1); continue }
                 var hasher = Digest.Hasher()
                 var failed = false
