@@ -89,7 +89,7 @@ public enum CommandRunner {
     /// neutralised (``GitEnvironment``); in a sandbox, its private temp directory.
     public static func childEnvironment(program: String = "", sandbox: CommandSandbox? = nil) -> [[UInt8]] {
         var env = ProcessEnv.current().filter { !$0.key.hasPrefix("LD_") && !$0.key.hasPrefix("DYLD_") }
-        if GitEnvironment.isGit(program) { env = GitEnvironment.apply(to: env) }
+        if GitArguments.isGit(program) { env = GitEnvironment.apply(to: env) }
         for (k, v) in sandbox?.environment ?? [:] { env[k] = v }
         // NUL-terminated: swift-subprocess passes each entry to strdup.
         return env.sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)".utf8) + [0] }

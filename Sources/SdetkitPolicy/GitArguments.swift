@@ -4,7 +4,7 @@ import SdetkitCore
 /// `CommandSandbox`); here, the options that would let it escape that are refused, wherever they appear:
 /// options that load configuration or another repository, options that write a file of the caller's
 /// choosing, and options that name a program to run.
-enum GitArguments {
+package enum GitArguments {
     /// Global options (before the subcommand) that change what git reads, where it runs, or what it executes.
     static let globalRefused: [String: String] = [
         "-c": "sets configuration (e.g. core.fsmonitor, alias.x=!cmd)",
@@ -35,7 +35,8 @@ enum GitArguments {
         "--separate-git-dir": "writes a repository elsewhere",
     ]
 
-    static func isGit(_ argv0: String) -> Bool {
+    /// Whether `argv0` names git (any path to it): its options are checked and its environment neutralised.
+    package static func isGit(_ argv0: String) -> Bool {
         let base = Path.basename(argv0)
         return base == "git" || base == "git.exe"
     }

@@ -108,6 +108,25 @@ final class SandboxTests: XCTestCase {
         XCTAssertTrue(FileSystem.exists(repo + "/outside.txt"))
     }
 
+    func testCommandsLaunchThroughTheSmallLauncherBesideSdetkit() async throws {
+        // SwiftPM builds sdetkit-sandbox with sdetkit, into the directory the test bundle runs from.
+        let launcher = try XCTUnwrap(SandboxLauncher.executable())
+        XCTAssertEqual(Path.basename(launcher), SandboxLauncher.smallLauncherName, launcher)
+        let ws = try workspace("  shell_allowlist: [touch]\n")
+        let refused = try await run(ws, ["touch", "outside.txt"])
+        XCTAssertFalse(refused.ok, "the small launcher must confine the command")
+        XCTAssertFalse(FileSystem.exists(repo + "/outside.txt"))
+        // Started by hand it names itself as not a user command.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: launcher)
+        p.arguments = ["touch", repo + "/outside.txt"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 2)
+        XCTAssertFalse(FileSystem.exists(repo + "/outside.txt"))
+    }
+
     func testWritableDirectoriesLeaveOutGitAndState() throws {
         let root = FileSystem.realPath(repo)!
         try FileManager.default.createDirectory(atPath: root + "/.git/hooks2", withIntermediateDirectories: true)

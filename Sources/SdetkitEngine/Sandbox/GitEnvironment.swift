@@ -1,4 +1,5 @@
 import SdetkitCore
+import SdetkitPolicy
 
 /// The environment an allowed `git` command runs with: no system or global configuration, none of the
 /// inherited `GIT_*` variables (which could point git at another repository, exec path, ssh or proxy
@@ -21,11 +22,6 @@ public enum GitEnvironment {
         ("protocol.ext.allow", "never"),
         ("safe.directory", "*"),
     ]
-
-    public static func isGit(_ program: String) -> Bool {
-        let base = Path.basename(program)
-        return base == "git" || base == "git.exe"
-    }
 
     /// `environment` (NAME=VALUE entries) with every `GIT_*` variable replaced by the neutralising set.
     public static func apply(to environment: [String: String]) -> [String: String] {

@@ -19,12 +19,21 @@ public enum SandboxLauncher {
     /// Called by the sdetkit executable at start-up: this program (whatever its file name) is the launcher.
     public static func thisProgramLaunches() { hostsLauncher.store(true, ordering: .relaxed) }
 
-    /// The executable that can launch sandboxed commands: this program when it is sdetkit (whatever it is
-    /// named), else (test bundles, embedders) an `sdetkit` beside it. Nil when there is none.
+    /// The small launcher's file name, installed beside sdetkit (the `sdetkit-sandbox` product).
+    public static let smallLauncherName = "sdetkit-sandbox"
+
+    /// The executable that launches sandboxed commands: `sdetkit-sandbox` beside this program (a small C
+    /// program that starts in about a millisecond), else this program when it is sdetkit (whatever it is
+    /// named; several milliseconds per command), else (test bundles, embedders) an `sdetkit` beside it. Nil
+    /// when there is none. "Beside" is next to the resolved executable, so a link to sdetkit finds the
+    /// launcher installed with it.
     public static func executable() -> String? {
         guard let exe = FileSystem.realPath("/proc/self/exe") else { return nil }
+        let dir = Path.dirname(exe)
+        let small = dir + "/" + smallLauncherName
+        if FileSystem.isRegularFile(small), access(small, X_OK) == 0 { return small }
         if hostsLauncher.load(ordering: .relaxed) || Path.basename(exe) == "sdetkit" { return exe }
-        let sibling = Path.dirname(exe) + "/sdetkit"
+        let sibling = dir + "/sdetkit"
         return FileSystem.isRegularFile(sibling) ? sibling : nil
     }
 
