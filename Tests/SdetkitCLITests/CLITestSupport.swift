@@ -25,8 +25,9 @@ struct CLIHarness {
         var json: JSONValue? { try? JSONParser.parse(out) }
     }
 
-    @discardableResult
-    static func run(_ args: [String], in dir: String, env: [String: String] = [:]) throws -> Result {
+    /// A process of `binary` (by default the built sdetkit) in `dir`, with this environment minus
+    /// SOURCE_DATE_EPOCH plus `env`; not started.
+    static func process(_ args: [String], in dir: String, env: [String: String] = [:], binary: String = binary) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
@@ -35,6 +36,12 @@ struct CLIHarness {
         environment.removeValue(forKey: "SOURCE_DATE_EPOCH")
         for (k, v) in env { environment[k] = v }
         p.environment = environment
+        return p
+    }
+
+    @discardableResult
+    static func run(_ args: [String], in dir: String, env: [String: String] = [:], binary: String = binary) throws -> Result {
+        let p = process(args, in: dir, env: env, binary: binary)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

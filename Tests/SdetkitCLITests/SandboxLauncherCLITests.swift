@@ -29,18 +29,7 @@ final class SandboxLauncherCLITests: XCTestCase {
     }
 
     func run(_ binary: String, _ args: [String]) throws -> CLIHarness.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repo)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLIHarness.Result(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        try CLIHarness.run(args, in: repo, binary: binary)
     }
 
     func sandboxDetail(_ binary: String) throws -> String {

@@ -37,14 +37,7 @@ final class ScanProgressCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(slave, 0, "open \(name)")
         XCTAssertEqual(isatty(slave), 1)
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLIHarness.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "SOURCE_DATE_EPOCH")
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
+        let p = CLIHarness.process(args, in: dir, env: env)
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
