@@ -77,28 +77,40 @@ final class CrashSafetyTests: XCTestCase {
         func task(_ i: Int) -> [String] {
             ["agent", "run", #"action fs.write {"path":".sdetkit/agent/workdir/f\#(i)","content":"run \#(i) of the kill experiment"}"#]
         }
-        // How long one run takes here, so that the kills land anywhere in a run, and some runs complete.
+        // How long one run takes here, so that the kills land anywhere in a run and a share of the runs complete.
+        // The machine's speed drifts under load (a CI box runs other tests beside this one), so after every tenth kill one
+        // run goes unkilled and re-measures it, and the kill window follows the recent durations.
         var durations: [Double] = []
         var acknowledged: [Int: String] = [:]
-        for i in 0..<3 {
+        func uninterrupted(_ i: Int) throws {
             let start = Date()
-            let o = try runAndKill(task(1000 + i), in: repo, after: nil)
+            let o = try runAndKill(task(i), in: repo, after: nil)
             durations.append(Date().timeIntervalSince(start))
             let ack = try XCTUnwrap(o.acknowledged, "an unkilled run is acknowledged")
+            XCTAssertNil(acknowledged[ack.seq], "sequence \(ack.seq) acknowledged twice")
             acknowledged[ack.seq] = ack.hashPrefix
         }
-        let window = max(0.030, durations.sorted()[1] * 1.1)
-        var killed = 0
+        func window() -> Double {
+            let recent = durations.suffix(5).sorted()
+            return max(0.030, recent[recent.count / 2] * 1.5)
+        }
+        for i in 0..<3 { try uninterrupted(1000 + i) }
+        var killed = 0, completedDespiteAKill = 0, widest = 0.0
         for i in 0..<200 {
-            let o = try runAndKill(task(i), in: repo, after: Double.random(in: 0...window))
+            if i % 10 == 9 { try uninterrupted(2000 + i) }
+            let w = window()
+            widest = max(widest, w)
+            let o = try runAndKill(task(i), in: repo, after: Double.random(in: 0...w))
             if let ack = o.acknowledged {
                 XCTAssertNil(acknowledged[ack.seq], "sequence \(ack.seq) acknowledged twice")
                 acknowledged[ack.seq] = ack.hashPrefix
+                completedDespiteAKill += 1
             }
             if o.killed { killed += 1 }
         }
-        XCTAssertGreaterThan(killed, 20, "most runs are killed (window \(window)s)")
-        XCTAssertGreaterThan(acknowledged.count, 3 + 5, "some runs complete before their kill (window \(window)s)")
+        XCTAssertGreaterThan(killed, 20, "most runs are killed (window up to \(widest)s)")
+        XCTAssertGreaterThan(completedDespiteAKill, 0, "some runs complete before their kill (window up to \(widest)s)")
+        let window = widest
 
         // A crash between storing a record and appending its ledger line, made certain (the random kills may or
         // may not hit that window), and a temp file a killed writer left.
@@ -121,7 +133,7 @@ final class CrashSafetyTests: XCTestCase {
         XCTAssertEqual(text.code, 0)
         XCTAssertTrue(text.out.contains("\(unreferenced) unreferenced object(s)") && text.out.contains("history gc"), text.out)
         let temps = tempFiles(under: repo + "/.sdetkit")
-        print("kill experiment: \(killed) of 200 killed (window \(Int(window * 1000)) ms), \(acknowledged.count) acknowledged, "
+        print("kill experiment: \(killed) of 200 killed (window up to \(Int(window * 1000)) ms), \(acknowledged.count) acknowledged, "
               + "\(unreferenced - 1) unreferenced object(s) and \(temps.count - 1) temp file(s) left by the kills")
 
         // No acknowledged run lost.
