@@ -22,6 +22,24 @@ public enum ConfigLoader {
         return loaded
     }
 
+    /// Loads the repository's own `.sdetkit/agent/config.yaml`, opened beneath the repository root with no
+    /// symbolic link followed (``BeneathRoot``): a link on the way, even one swapped in after the early check,
+    /// is an error naming it. Otherwise as ``load(path:displayName:)``.
+    public static func load(layout: StateLayout) throws -> LoadedConfig {
+        let root = try BeneathRoot(path: layout.repoRoot)
+        let fd = root.rawOpen(StateLayout.relConfig, flags: O_RDONLY)
+        if fd < 0 {
+            if -fd == ENOENT { return LoadedConfig(config: .defaults, path: layout.configPath, exists: false) }
+            if -fd == ELOOP || -fd == EXDEV { throw root.error(-fd, StateLayout.relConfig, "cannot read") }
+            throw ConfigError.unreadable(path: layout.configPath, reason: FileSystem.describe(errno: -fd))
+        }
+        defer { close(fd) }
+        let displayName = "config.yaml"
+        var loaded = try parse(yaml: readText(fd: fd, path: layout.configPath, displayName: displayName), displayName: displayName)
+        loaded.path = layout.configPath
+        return loaded
+    }
+
     /// Validates YAML text. `path` of the result is `displayName`.
     public static func parse(yaml: String, displayName: String) throws(ConfigError) -> LoadedConfig {
         guard let root = try YAMLSupport.compose(yaml, file: displayName), !root.isNullScalar else {
@@ -246,6 +264,10 @@ public enum ConfigLoader {
             throw ConfigError.unreadable(path: path, reason: FileSystem.describe(errno: e))
         }
         defer { close(fd) }
+        return try readText(fd: fd, path: path, displayName: displayName)
+    }
+
+    static func readText(fd: Int32, path: String, displayName: String) throws(ConfigError) -> String {
         var st = stat()
         if fstat(fd, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR {

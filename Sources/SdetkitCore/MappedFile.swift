@@ -14,10 +14,15 @@ public final class MappedFile {
     private let base: UnsafeMutableRawPointer?
     private let length: Int
 
-    public init(path: String) throws(SdetkitError) {
+    public convenience init(path: String) throws(SdetkitError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         defer { close(fd) }
+        try self.init(fd: fd, path: path)
+    }
+
+    /// Maps the file open at `fd` (which stays the caller's to close); `path` is for messages.
+    public init(fd: Int32, path: String) throws(SdetkitError) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SdetkitError.io("cannot read", path: path, errno: errno) }
         length = Int(st.st_size)

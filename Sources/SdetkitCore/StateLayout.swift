@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where sdetkit keeps its state inside a repository. All paths are absolute; `rel*` are repo-relative.
 public struct StateLayout: Sendable, Hashable {
     /// Absolute, real path of the repository's work tree root.
@@ -38,10 +42,22 @@ public struct StateLayout: Sendable, Hashable {
     @discardableResult
     public func ensureStateDirectory() throws(SdetkitError) -> Bool {
         try checkNoStateLinks()
-        let ignore = stateDir + "/.gitignore"
-        if FileSystem.exists(ignore) { return false }
-        try FileSystem.createDirectories(stateDir)
-        try FileSystem.writeAtomically(Self.gitignore, to: ignore)
+        if FileSystem.exists(stateDir + "/.gitignore") { return false }
+        return try createStateDirectory()
+    }
+
+    /// What ``ensureStateDirectory()`` does after its checks, race-free: `.sdetkit/` created beneath the
+    /// repository root (``BeneathRoot/openDirectory(creating:mode:)``) and `.gitignore` written atomically in
+    /// its descriptor, so a link swapped in after the check is refused, naming it. True when it wrote the file.
+    package func createStateDirectory(root: BeneathRoot? = nil) throws(SdetkitError) -> Bool {
+        // The repository root itself is no state: made by path when missing, as `mkdir -p` of `.sdetkit` did.
+        if root == nil && !FileSystem.isDirectory(repoRoot) { try FileSystem.createDirectories(repoRoot) }
+        let root = if let root { root } else { try BeneathRoot(path: repoRoot) }
+        let (dir, _) = try root.openDirectory(creating: Self.relState)
+        defer { close(dir) }
+        if BeneathRoot.statEntry(".gitignore", in: dir) != nil { return false }
+        try BeneathRoot.writeFile(Array(Self.gitignore.utf8), named: ".gitignore", in: dir,
+                                  shown: stateDir + "/.gitignore")
         return true
     }
 

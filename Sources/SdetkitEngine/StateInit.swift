@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SdetkitConfig
 import SdetkitCore
 import SdetkitStore
@@ -15,33 +18,39 @@ public enum StateInit {
         }
     }
 
+    /// Every directory and file is created beneath the repository root with no link followed
+    /// (``BeneathRoot``): a link swapped in after the early check is refused, naming it.
     public static func run(layout: StateLayout, force: Bool) throws -> Report {
         var created: [String] = []
         var existed: [String] = []
+        let root = try BeneathRoot(path: layout.repoRoot)
         for rel in [StateLayout.relState, StateLayout.relAgent, StateLayout.relHistory, StateLayout.relObjects,
                     StateLayout.relWorkdir, StateLayout.relCache] {
-            let abs = layout.absolute(rel)
-            if FileSystem.isDirectory(abs) {
-                existed.append(rel + "/")
-            } else {
-                try FileSystem.createDirectories(abs)
+            if try root.createDirectories(rel).contains(rel) {
                 created.append(rel + "/")
+            } else {
+                existed.append(rel + "/")
             }
         }
-        if try layout.ensureStateDirectory() {
+        try layout.checkNoStateLinks()
+        if try layout.createStateDirectory(root: root) {
             created.append(StateLayout.relState + "/.gitignore")
         } else {
             existed.append(StateLayout.relState + "/.gitignore")
         }
+        let agent = try root.openDirectory(creating: StateLayout.relAgent).fd
+        defer { close(agent) }
+        let configName = Path.basename(StateLayout.relConfig)
         var overwrote = false
-        if FileSystem.exists(layout.configPath) && !force {
+        if BeneathRoot.statEntry(configName, in: agent) != nil && !force {
             existed.append(StateLayout.relConfig)
         } else {
-            overwrote = FileSystem.exists(layout.configPath)
-            try FileSystem.writeAtomically(ConfigRenderer.render(AgentConfig.defaults, commented: true), to: layout.configPath)
+            overwrote = BeneathRoot.statEntry(configName, in: agent) != nil
+            try BeneathRoot.writeFile(Array(ConfigRenderer.render(AgentConfig.defaults, commented: true).utf8), named: configName,
+                                      in: agent, shown: layout.configPath, syncDirectory: false)
             if overwrote { existed.append(StateLayout.relConfig) } else { created.append(StateLayout.relConfig) }
         }
-        FileSystem.syncDirectory(layout.agentDir)
+        fsync(agent)
         return Report(created: created, existed: existed, overwroteConfig: overwrote)
     }
 }

@@ -54,7 +54,7 @@ public final class Workspace: Sendable {
         let root = try repositoryRoot(from: directory)
         let layout = StateLayout(repoRoot: root)
         try layout.ensureStateDirectory()
-        let loaded = try ConfigLoader.load(path: layout.configPath)
+        let loaded = try ConfigLoader.load(layout: layout)
         return Workspace(layout: layout, loaded: loaded, registry: registry, approval: approval,
                          clock: RunClock(environment: environment))
     }

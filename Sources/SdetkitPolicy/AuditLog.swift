@@ -52,12 +52,12 @@ struct AuditLog: Sendable {
             CanonicalJSON.write(entry, into: &bytes)
             bytes.append(0x0A)
         }
-        do {
-            try FileSystem.createDirectories(Path.dirname(path))
-        } catch {
-            return "cannot write the audit log (\(shownName)): cannot create its directory"
+        var lockFD = openLog(".lock", O_RDWR | O_CREAT)
+        if lockFD == -ENOENT {
+            // Its directory is missing: created beneath the root too, one component at a time, no link followed.
+            if let failure = createDirectory() { return failure }
+            lockFD = openLog(".lock", O_RDWR | O_CREAT)
         }
-        let lockFD = openLog(".lock", O_RDWR | O_CREAT)
         guard lockFD >= 0 else { return failure("cannot open its lock file", -lockFD) }
         defer { close(lockFD) }
         while flock(lockFD, LOCK_EX) != 0 {
@@ -78,6 +78,23 @@ struct AuditLog: Sendable {
             off += n
         }
         return sync ? Self.dataSync(fd).map { failure("cannot sync it", $0) } : nil
+    }
+
+    /// Creates the log's directory (``BeneathRoot/createDirectories(_:mode:)``); nil on success, else why not.
+    func createDirectory() -> String? {
+        let dir = Path.dirname(beneath?.rel ?? "")
+        do throws(SdetkitError) {
+            if let beneath, !dir.isEmpty, dir != "." {
+                try beneath.root.createDirectories(dir)
+            } else if beneath == nil {
+                try FileSystem.createDirectories(Path.dirname(path))
+            }
+            return nil
+        } catch {
+            // A link on the way (BeneathRoot's error names it) is said as every other refused link of the log is.
+            if error.message.contains("symbolic link") { return failure("cannot create its directory", ELOOP) }
+            return "cannot write the audit log (\(shownName)): cannot create its directory"
+        }
     }
 
     /// Syncs every line appended so far (by any process). Returns nil on success, else why it failed.

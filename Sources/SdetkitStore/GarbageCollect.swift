@@ -63,24 +63,23 @@ extension HistoryStore {
             } else {
                 let garbage = verified.unreferencedObjects
                 var removedObjects = Set<SHA256Value>()
+                let root = try stateRoot()
                 for hash in garbage.loose {
-                    let path = objectPath(hash.hex)
-                    var st = stat()
-                    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-                    guard oldEnough(st) else { report.kept += 1; continue }
-                    if !dryRun { FileSystem.remove(path) }
+                    guard let (size, removable) = try collectLooseObject(hash.hex, remove: !dryRun, if: oldEnough) else { continue }
+                    guard removable else { report.kept += 1; continue }
                     removedObjects.insert(hash)
-                    report.bytes += Int64(st.st_size)
-                    report.removed.append(rel(path))
+                    report.bytes += size
+                    report.removed.append(rel(objectPath(hash.hex)))
                 }
-                for pack in packs() {
-                    guard let drop = garbage.packed[pack.name], !drop.isEmpty else { continue }
-                    var st = stat()
-                    guard lstat(pack.recordsPath, &st) == 0 else { continue }
+                let packDir = try root.openDirectoryIfPresent(Self.relPackDirectory)
+                defer { if let packDir { close(packDir) } }
+                for pack in try packs(in: packDir) {
+                    guard let packDir, let drop = garbage.packed[pack.name], !drop.isEmpty else { continue }
+                    guard let st = BeneathRoot.statEntry(pack.name + ".records", in: packDir) else { continue }
                     guard oldEnough(st) else { report.kept += drop.count; continue }
                     let dropSet = Set(drop)
-                    let entries = RecordPack.parseIndex(try FileSystem.readBytes(pack.indexPath)).entries
-                    let bytes = try FileSystem.readBytes(pack.recordsPath)
+                    let entries = RecordPack.parseIndex(try root.readFile(pack.name + ".idx", in: packDir, shown: pack.rel(".idx"))).entries
+                    let bytes = try root.readFile(pack.name + ".records", in: packDir, shown: pack.rel(".records"))
                     var keep: [(hash: SHA256Value, bytes: [UInt8])] = []
                     var dropped: Int64 = 0
                     for e in entries {
@@ -94,9 +93,7 @@ extension HistoryStore {
                     if !dryRun {
                         // The replacement is durable before the old pack goes: a crash in between leaves duplicates.
                         if let name = try writePack(keep), name == pack.name { continue }
-                        FileSystem.remove(pack.indexPath)  // unlisted first: a pack is listed by its .idx
-                        FileSystem.remove(pack.recordsPath)
-                        FileSystem.syncDirectory(packDirectory)
+                        try removePack(pack)
                     }
                     removedObjects.formUnion(dropSet)
                     report.bytes += dropped
@@ -104,32 +101,42 @@ extension HistoryStore {
                     report.removed += [rel(pack.indexPath), rel(pack.recordsPath)]
                 }
                 report.objects = removedObjects.count
-                if !dryRun, !garbage.loose.isEmpty { FileSystem.syncDirectory(layout.objectsDir) }
+                if !dryRun, !garbage.loose.isEmpty, let objects = try root.openDirectoryIfPresent(StateLayout.relObjects) {
+                    fsync(objects)
+                    close(objects)
+                }
             }
         }
 
         let me = getpid()
-        for (dir, recursive) in temporaryFileDirectories() {
-            Self.walk(dir, recursive: recursive, depth: 0) { path, name, st in
+        let root = try stateRoot()
+        for (dir, recursive) in try temporaryFileDirectories(root) {
+            // A link on the way is an error naming it; a directory that is not there (or unreadable) is skipped.
+            guard let fd = try root.openDirectoryIfPresent(dir) else { continue }
+            defer { close(fd) }
+            try Self.walk(fd, dir, recursive: recursive, depth: 0, root: root) { dirFD, path, name, st in
                 guard let pid = Self.temporaryFileWriter(name) else { return }
                 guard oldEnough(st), pid != me, !Self.processIsAlive(pid) else { report.kept += 1; return }
-                if !dryRun { FileSystem.remove(path) }
+                if !dryRun { unlinkat(dirFD, name, 0) }
                 report.tempFiles += 1
                 report.bytes += Int64(st.st_size)
-                report.removed.append(rel(path))
+                report.removed.append(path)
             }
         }
         return report
     }
 
-    /// The directories `gc` looks for temp files in, and whether below them too.
-    func temporaryFileDirectories() -> [(String, Bool)] {
-        var dirs: [(String, Bool)] = [(layout.stateDir, false), (layout.agentDir, false), (layout.historyDir, false),
-                                      (layout.objectsDir, false), (packDirectory, false)]
-        for name in FileSystem.list(layout.objectsDir).sorted() where name.utf8.count == 2 {
-            dirs.append(("\(layout.objectsDir)/\(name)", false))
+    /// The directories `gc` looks for temp files in (repo-relative), and whether below them too.
+    func temporaryFileDirectories(_ root: BeneathRoot) throws(SdetkitError) -> [(String, Bool)] {
+        var dirs: [(String, Bool)] = [(StateLayout.relState, false), (StateLayout.relAgent, false), (StateLayout.relHistory, false),
+                                      (StateLayout.relObjects, false), (Self.relPackDirectory, false)]
+        if let objects = try root.openDirectoryIfPresent(StateLayout.relObjects) {
+            for name in BeneathRoot.list(objects).sorted() where name.utf8.count == 2 {
+                dirs.append(("\(StateLayout.relObjects)/\(name)", false))
+            }
+            close(objects)
         }
-        dirs += [(layout.workdir, true), (layout.templateRunsDir, true), (layout.cacheDir, true)]
+        dirs += [(StateLayout.relWorkdir, true), (StateLayout.relTemplateRuns, true), (StateLayout.relCache, true)]
         return dirs
     }
 
@@ -150,19 +157,57 @@ extension HistoryStore {
 
     static func processIsAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 
-    /// Regular files in `dir` (and, with `recursive`, below it), never through a symbolic link.
-    static func walk(_ dir: String, recursive: Bool, depth: Int, _ body: (String, String, stat) -> Void) {
-        var dst = stat()
-        guard lstat(dir, &dst) == 0, (dst.st_mode & S_IFMT) == S_IFDIR else { return }
-        for name in FileSystem.list(dir).sorted() {
+    /// Regular files in the directory `dirFD` (repo-relative `dir`) and, with `recursive`, below it: each
+    /// subdirectory opened relative to its parent with `O_NOFOLLOW`, so no symbolic link is followed (one
+    /// swapped in for a subdirectory is an error naming it). `body` gets the file's directory descriptor.
+    static func walk(_ dirFD: Int32, _ dir: String, recursive: Bool, depth: Int, root: BeneathRoot,
+                     _ body: (Int32, String, String, stat) -> Void) throws(SdetkitError) {
+        for name in BeneathRoot.list(dirFD).sorted() {
             let path = "\(dir)/\(name)"
-            var st = stat()
-            guard lstat(path, &st) == 0 else { continue }
+            guard let st = BeneathRoot.statEntry(name, in: dirFD) else { continue }
             switch st.st_mode & S_IFMT {
-            case S_IFREG: body(path, name, st)
-            case S_IFDIR where recursive && depth < 64: walk(path, recursive: true, depth: depth + 1, body)
+            case S_IFREG: body(dirFD, path, name, st)
+            case S_IFDIR where recursive && depth < 64:
+                let sub = walkOpen(dirFD, name)
+                guard sub >= 0 else {
+                    // Swapped for a link since it was looked at: an error naming it. Gone or unreadable: skipped.
+                    if sub == -ELOOP { throw root.error(ELOOP, path, "cannot open") }
+                    continue
+                }
+                defer { close(sub) }
+                try walk(sub, path, recursive: true, depth: depth + 1, root: root, body)
             default: continue
             }
         }
+    }
+
+    /// `name` in `dirFD` opened as a directory with no link followed; the descriptor or -errno (-ELOOP: a link).
+    static func walkOpen(_ dirFD: Int32, _ name: String) -> Int32 {
+        BeneathRoot.walk(from: dirFD, name, flags: O_RDONLY | O_DIRECTORY, mode: 0)
+    }
+
+    /// Removes the loose object `hash` with `unlinkat` in its fan-out directory, opened beneath the root with no
+    /// link followed (a link swapped in for it is an error naming it), when it is a regular file for which
+    /// `oldEnough` holds (`remove` false: a dry run). Nil when it is not there (or not a regular file); else
+    /// its size and whether it was old enough.
+    func collectLooseObject(_ hash: String, remove: Bool, if oldEnough: (stat) -> Bool) throws(SdetkitError) -> (Int64, Bool)? {
+        let fan = "\(StateLayout.relObjects)/\(hash.prefix(2))"
+        guard let dir = try stateRoot().openDirectoryIfPresent(fan) else { return nil }
+        defer { close(dir) }
+        let name = hash + ".json"
+        guard let st = BeneathRoot.statEntry(name, in: dir), (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard oldEnough(st) else { return (Int64(st.st_size), false) }
+        if remove { unlinkat(dir, name, 0) }
+        return (Int64(st.st_size), true)
+    }
+
+    /// Removes both files of `pack` (its `.idx` first: a pack is listed by it) with `unlinkat` in the pack
+    /// directory opened beneath the root with no link followed, then syncs that directory.
+    func removePack(_ pack: RecordPack) throws(SdetkitError) {
+        guard let dir = try stateRoot().openDirectoryIfPresent(Self.relPackDirectory) else { return }
+        defer { close(dir) }
+        unlinkat(dir, pack.name + ".idx", 0)
+        unlinkat(dir, pack.name + ".records", 0)
+        fsync(dir)
     }
 }

@@ -134,24 +134,47 @@ final class PackCache: Sendable {
 
 extension HistoryStore {
     var packDirectory: String { "\(layout.objectsDir)/pack" }
+    static let relPackDirectory = StateLayout.relObjects + "/pack"
 
-    /// Every complete pack (both files present), by name.
+    /// Every complete pack (both files present), by name; none when the pack directory cannot be opened.
     func packs() -> [RecordPack] {
-        let dir = packDirectory
-        return FileSystem.list(dir).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }.sorted().compactMap { idx in
+        (try? listPacks()) ?? []
+    }
+
+    /// Every complete pack, the pack directory opened beneath the root with no link followed: a link on the
+    /// way is an error naming it.
+    func listPacks() throws(SdetkitError) -> [RecordPack] {
+        guard let dir = try stateRoot().openDirectoryIfPresent(Self.relPackDirectory) else { return [] }
+        defer { close(dir) }
+        return try packs(in: dir)
+    }
+
+    /// The complete packs in the pack directory's descriptor `dir` (none when nil); a records file counts
+    /// when something is there by its name, a link too (opening it then refuses it).
+    func packs(in dir: Int32?) throws(SdetkitError) -> [RecordPack] {
+        guard let dir else { return [] }
+        let path = packDirectory
+        return BeneathRoot.list(dir).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }.sorted().compactMap { idx in
             let name = String(idx.dropLast(4))
-            let records = "\(dir)/\(name).records"
-            guard FileSystem.exists(records) else { return nil }
-            return RecordPack(name: name, recordsPath: records, indexPath: "\(dir)/\(idx)")
+            guard BeneathRoot.statEntry(name + ".records", in: dir) != nil else { return nil }
+            return RecordPack(name: name, recordsPath: "\(path)/\(name).records", indexPath: "\(path)/\(idx)")
         }
     }
 
-    /// Loose record files by hash (the fan-out directories' listing), plus names that are not records.
+    /// Loose record files by hash (the fan-out directories' listing, each opened beneath the root with no link
+    /// followed; one that cannot be opened lists nothing), plus names that are not records.
     func looseRecords() -> (hashes: Set<SHA256Value>, strays: [String]) {
         var hashes = Set<SHA256Value>()
         var strays: [String] = []
-        for dir in FileSystem.list(layout.objectsDir).sorted() where dir != "pack" {
-            for name in FileSystem.list("\(layout.objectsDir)/\(dir)") where !name.hasPrefix(".") {
+        guard let objects = (try? stateRoot())?.rawOpen(StateLayout.relObjects, flags: O_RDONLY | O_DIRECTORY), objects >= 0 else {
+            return (hashes, strays)
+        }
+        defer { close(objects) }
+        for dir in BeneathRoot.list(objects).sorted() where dir != "pack" {
+            let fan = BeneathRoot.walk(from: objects, dir, flags: O_RDONLY | O_DIRECTORY, mode: 0)
+            guard fan >= 0 else { continue }
+            defer { close(fan) }
+            for name in BeneathRoot.list(fan) where !name.hasPrefix(".") {
                 if name.hasSuffix(".json"), name.hasPrefix(dir), let v = SHA256Value(hex: String(name.dropLast(5))) {
                     hashes.insert(v)
                 } else {
@@ -179,17 +202,17 @@ extension HistoryStore {
         var items: [(hash: SHA256Value, bytes: [UInt8])] = []
         var packed: [String] = []
         for hash in loose.sorted() where referenced.contains(hash) {
-            let path = objectPath(hash.hex)
             guard let bytes = try? looseObjectBytes(hash.hex), !bytes.contains(0x0A) else { continue }
             var hasher = Digest.Hasher()
             hasher.update(bytes)
             guard hasher.finalizeValue() == hash else { continue }
             items.append((hash, bytes))
-            packed.append(path)
+            packed.append(hash.hex)
         }
         guard let name = try writePack(items) else { return (0, nil) }
-        // The pack is durable: the loose copies can go (a crash before this point leaves harmless duplicates).
-        for path in packed { FileSystem.remove(path) }
+        // The pack is durable: the loose copies can go (a crash before this point leaves harmless duplicates),
+        // each with unlinkat in its fan-out directory opened beneath the root.
+        for hash in packed { _ = try collectLooseObject(hash, remove: true, if: { _ in true }) }
         return (packed.count, name)
     }
 
@@ -235,13 +258,24 @@ extension HistoryStore {
 
     /// Hashes every record of every pack (in parallel) against its index entry, and checks that the records
     /// tile each records file exactly (nothing added, removed or moved between them).
-    func verifyPacks() -> (packs: [VerifiedPack], problems: [VerifyProblem]) {
+    ///
+    /// The pack directory and both files of each pack are opened beneath the root with no symbolic link
+    /// followed: a link there, even one swapped in after the early check, is an error naming it.
+    func verifyPacks() throws(SdetkitError) -> (packs: [VerifiedPack], problems: [VerifyProblem]) {
         var verified: [VerifiedPack] = []
         var problems: [VerifyProblem] = []
-        for pack in packs() {
+        let root = try stateRoot()
+        guard let dir = try root.openDirectoryIfPresent(Self.relPackDirectory) else { return ([], []) }
+        defer { close(dir) }
+        for pack in try packs(in: dir) {
             // Packs are immutable once written: mapped, not copied.
-            guard let records = try? MappedFile(path: pack.recordsPath),
-                  let indexBytes = try? FileSystem.readBytes(pack.indexPath) else {
+            let recordsFD = BeneathRoot.openFile(pack.name + ".records", in: dir)
+            let indexFD = BeneathRoot.openFile(pack.name + ".idx", in: dir)
+            defer { for fd in [recordsFD, indexFD] where fd >= 0 { close(fd) } }
+            if recordsFD == -ELOOP { throw root.error(ELOOP, pack.rel(".records"), "cannot read") }
+            if indexFD == -ELOOP { throw root.error(ELOOP, pack.rel(".idx"), "cannot read") }
+            guard recordsFD >= 0, indexFD >= 0, let records = try? MappedFile(fd: recordsFD, path: pack.recordsPath),
+                  let indexBytes = try? FileSystem.readAll(fd: indexFD, path: pack.indexPath) else {
                 problems.append(VerifyProblem(kind: "edited-pack", seq: nil, hash: nil, detail: "pack \(pack.name) cannot be read"))
                 continue
             }

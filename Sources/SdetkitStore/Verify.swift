@@ -84,7 +84,7 @@ extension HistoryStore {
                 order.append(e)
             }
         }
-        let (found, unreferenced) = recordProblems(order: order, firstSeq: firstSeq)
+        let (found, unreferenced) = try recordProblems(order: order, firstSeq: firstSeq)
         problems += found
         if let indexed {
             let indexedHead = LedgerFacts.value(indexed.head)
@@ -169,9 +169,9 @@ extension HistoryStore {
 
     /// Problems of the records, and the intact objects no entry references (garbage, not problems: a run
     /// killed between storing its record and appending its ledger line leaves one, as git leaves loose objects).
-    func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) -> ([VerifyProblem], UnreferencedObjects) {
+    func recordProblems(order: [LedgerFacts], firstSeq: [SHA256Value: Int]) throws(SdetkitError) -> ([VerifyProblem], UnreferencedObjects) {
         let loose = looseRecords()
-        let (packs, packProblems) = verifyPacks()
+        let (packs, packProblems) = try verifyPacks()
         /// The first pack holding an intact copy, else the first holding one at all.
         func inPacks(_ hash: SHA256Value) -> (pack: String, intact: Bool)? {
             var found: (String, Bool)?

@@ -17,7 +17,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let layout = try CLI.repositoryLayout()
-            let loaded = try ConfigLoader.load(path: layout.configPath)
+            let loaded = try ConfigLoader.load(layout: layout)
             for w in loaded.warnings { Output.warning(w) }
             if output.json {
                 return Output.json(["ok": true, "legacy": .bool(loaded.isLegacy), "warnings": .array(loaded.warnings.map { .string($0) }),
@@ -33,7 +33,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let layout = try CLI.repositoryLayout()
-            let loaded = try ConfigLoader.load(path: layout.configPath)
+            let loaded = try ConfigLoader.load(layout: layout)
             for w in loaded.warnings { Output.warning(w) }
             if output.json { return Output.json(loaded.config.json) }
             Output.stdout(ConfigRenderer.render(loaded.config, commented: false))

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let layout = try CLI.repositoryLayout()
-            let config = (try? ConfigLoader.load(path: layout.configPath).config.serve) ?? .defaults
+            let config = (try? ConfigLoader.load(layout: layout).config.serve) ?? .defaults
             let settings = ServeSettings(config: config, secrets: ServeSecrets(environment: ProcessEnv.current(), names: config.secrets))
             let prepared = try Sender.prepare(channel: channel, text: text, user: user, secrets: settings.secrets, names: settings,
                                               now: RunClock(fixedEpoch: nil).nowEpochSeconds())

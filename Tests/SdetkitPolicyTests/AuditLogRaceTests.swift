@@ -34,4 +34,25 @@ final class AuditLogRaceTests: XCTestCase {
         XCTAssertNil(log.append(["n": 3], sync: true))
         XCTAssertEqual(repo.read(rel).split(separator: "\n").count, 2)
     }
+
+    /// The log's directory is created beneath the root too: with `.sdetkit` swapped for a link to an empty
+    /// directory (where `mkdir -p` by path would create `agent/`) after the append found the directory missing,
+    /// the creation fails naming it as a link and nothing is created outside.
+    func testTheLogsDirectoryIsNeverCreatedThroughALink() throws {
+        let repo = TempDir()
+        let outside = TempDir("outside")
+        let rel = ".sdetkit/agent/audit.jsonl"
+        let log = AuditLog(path: repo.abs(rel), shownName: rel)
+        repo.symlink(".sdetkit", to: outside.path)
+        XCTAssertTrue(log.append(["n": 1], sync: true)?.contains("symbolic link, which is never followed") == true)
+        // What the append does once its lock's open answered ENOENT (the link swapped in just after).
+        let failure = log.createDirectory()
+        XCTAssertTrue(failure?.contains("cannot create its directory: it is or goes through a symbolic link, which is never followed") == true,
+                      failure ?? "")
+        XCTAssertEqual(FileSystem.list(outside.path), [], "created through the link")
+        // Without the link: created, one component at a time.
+        XCTAssertEqual(unlink(repo.abs(".sdetkit")), 0)
+        XCTAssertNil(log.append(["n": 2], sync: true))
+        XCTAssertEqual(repo.read(rel).split(separator: "\n").count, 1)
+    }
 }

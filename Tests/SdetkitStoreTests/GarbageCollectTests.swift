@@ -165,7 +165,7 @@ final class GarbageCollectTests: XCTestCase {
         let packs = store.packs()
         XCTAssertEqual(packs.count, 1)
         XCTAssertNotEqual(packs.first?.name, old)
-        XCTAssertEqual(store.verifyPacks().packs.first?.hashes.count, 3)
+        XCTAssertEqual(try store.verifyPacks().packs.first?.hashes.count, 3)
         let fresh = HistoryStore(layout: layout)
         for (i, e) in entries.enumerated() { XCTAssertEqual(try fresh.record(hash: e.hash).task, "task \(i)") }
         XCTAssertThrowsError(try fresh.recordBytes(hash: Path.basename(orphanPath).replacingOccurrences(of: ".json", with: "")))

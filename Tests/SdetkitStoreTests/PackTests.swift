@@ -128,7 +128,7 @@ final class PackTests: XCTestCase {
         try FileSystem.createDirectories(Path.dirname(path))
         try FileSystem.writeAtomically(extra.canonicalBytes, to: path)
         XCTAssertEqual(try store.pack().packed, 2, "only the records ledger entries reference")
-        XCTAssertFalse(store.verifyPacks().packs.flatMap(\.hashes).contains(SHA256Value(hex: extra.contentHash)!))
+        XCTAssertFalse(try store.verifyPacks().packs.flatMap(\.hashes).contains(SHA256Value(hex: extra.contentHash)!))
         XCTAssertTrue(FileSystem.exists(path), "the unreferenced record stays loose, for history gc")
         let report = try store.verify()
         XCTAssertTrue(report.ok, "\(report.problems)")

@@ -145,4 +145,76 @@ final class StateRaceTests: XCTestCase {
         XCTAssertThrowsError(try SQLiteDatabase.open(name: "y.sqlite", inDirectory: dir2).map { try $0.execute("CREATE TABLE t(v)") })
         XCTAssertEqual(tree(outside), [:], "SQLite followed the link at the database name")
     }
+
+    /// `history gc`'s removals are `unlinkat`s in directories opened beneath the root: with a fan-out directory,
+    /// the pack directory or a temp-file directory swapped for a link to a copy, nothing in the copy is removed.
+    func testGarbageCollectionNeverRemovesThroughASwappedInLink() throws {
+        let store = HistoryStore(layout: StateLayout(repoRoot: root))
+        let entry = try store.append(record: record("kept"), observation: observation)
+        let orphan = record("orphan")
+        let dir = try store.openFanOut(Digest.sha256Hex(orphan.canonicalBytes))
+        try store.storeObject(orphan.canonicalBytes, hash: Digest.sha256Hex(orphan.canonicalBytes), in: dir)
+        close(dir)
+        let hash = Digest.sha256Hex(orphan.canonicalBytes)
+        let fan = StateLayout.relObjects + "/" + hash.prefix(2)
+        var target = try swapForLink(fan)
+        let copy = target + "/" + hash + ".json"
+        XCTAssertThrowsError(try store.collectLooseObject(hash, remove: true, if: { _ in true })) { assertNamesLink($0, fan) }
+        XCTAssertTrue(FileSystem.exists(copy), "removed through the link")
+        XCTAssertEqual(unlink(root + "/" + fan), 0)
+        XCTAssertEqual(rename(target, root + "/" + fan), 0)
+
+        // A pack, its directory swapped for a link to a copy.
+        try store.pack()
+        let pack = try XCTUnwrap(store.packs().first)
+        let relPack = HistoryStore.relPackDirectory
+        target = try swapForLink(relPack)
+        let before = tree(outside)
+        XCTAssertThrowsError(try store.removePack(pack)) { assertNamesLink($0, relPack) }
+        XCTAssertEqual(tree(outside), before, "pack removed through the link")
+        XCTAssertEqual(unlink(root + "/" + relPack), 0)
+        XCTAssertEqual(rename(target, root + "/" + relPack), 0)
+        XCTAssertEqual(try store.record(hash: entry.hash), record("kept"))
+
+        // A stale temp file (its writer long gone) in the workdir, `.sdetkit/agent` swapped for a link to a copy
+        // without a history (so gc goes straight to the temp files).
+        let stale = StateLayout.relWorkdir + "/sub/.out.txt.tmp-4194000-1"
+        try FileSystem.createDirectories(root + "/" + Path.dirname(stale))
+        try FileSystem.writeAtomically("x", to: root + "/" + stale)
+        FileSystem.removeTree(root + "/" + StateLayout.relHistory)
+        target = try swapForLink(StateLayout.relAgent)
+        XCTAssertThrowsError(try store.collectGarbage(minimumAge: 0)) { assertNamesLink($0, StateLayout.relAgent) }
+        XCTAssertTrue(FileSystem.exists(target + "/workdir/sub/.out.txt.tmp-4194000-1"), "temp file removed through the link")
+        XCTAssertEqual(unlink(root + "/" + StateLayout.relAgent), 0)
+        XCTAssertEqual(rename(target, root + "/" + StateLayout.relAgent), 0)
+        // A link inside the workdir (an output area: commands may make them) is skipped, never walked into.
+        target = try swapForLink(StateLayout.relWorkdir + "/sub")
+        XCTAssertEqual(try store.collectGarbage(minimumAge: 0).removed, [])
+        XCTAssertTrue(FileSystem.exists(target + "/.out.txt.tmp-4194000-1"), "temp file removed through the link")
+        XCTAssertEqual(unlink(root + "/" + StateLayout.relWorkdir + "/sub"), 0)
+        XCTAssertEqual(rename(target, root + "/" + StateLayout.relWorkdir + "/sub"), 0)
+        XCTAssertEqual(try store.collectGarbage(minimumAge: 0).removed, [stale])
+    }
+
+    /// `verify` reads packs beneath the root: the pack directory, a records file or an index file swapped for a
+    /// link to a healthy copy is an error naming it, never read through.
+    func testVerifyNeverReadsAPackThroughASwappedInLink() throws {
+        for store in stores() {
+            try store.append(record: record("packed \(store.walksComponents)"), observation: observation)
+        }
+        let store = stores()[0]
+        try store.pack()
+        let pack = try XCTUnwrap(store.packs().first)
+        XCTAssertEqual(try store.verifyPacks().packs.count, 1)
+        for rel in [HistoryStore.relPackDirectory, pack.rel(".records"), pack.rel(".idx")] {
+            for store in stores() {
+                let target = try swapForLink(rel)
+                XCTAssertThrowsError(try store.verifyPacks()) { assertNamesLink($0, rel) }
+                XCTAssertThrowsError(try store.verify()) { assertNamesLink($0, rel) }
+                XCTAssertEqual(unlink(root + "/" + rel), 0)
+                XCTAssertEqual(rename(target, root + "/" + rel), 0)
+            }
+        }
+        XCTAssertTrue(try store.verify().ok)
+    }
 }

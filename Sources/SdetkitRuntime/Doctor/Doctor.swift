@@ -54,7 +54,7 @@ public enum Doctor {
 
     static func configCheck(layout: StateLayout, into out: inout [DoctorCheck]) -> AgentConfig? {
         do {
-            let loaded = try ConfigLoader.load(path: layout.configPath)
+            let loaded = try ConfigLoader.load(layout: layout)
             if !FileSystem.exists(layout.configPath) {
                 out.append(DoctorCheck("config", .ok, "no config.yaml: defaults in effect (run 'sdetkit agent init')"))
             } else if loaded.warnings.isEmpty {
