@@ -48,7 +48,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let layout = try CLI.repositoryLayout()
-            let result = try ConfigMigrator.migrate(path: layout.configPath)
+            let result = try ConfigMigrator.migrate(layout: layout)
             if output.json {
                 return Output.json(["migrated": .bool(result.migrated),
                                     "backup": .optional(result.backupPath.flatMap { layout.relative($0) } ?? result.backupPath),
