@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(name: "sdetkit-sandbox", dependencies: ["CLandlock"]),
 
         // Benchmark helper: synthetic histories and repositories, built through the library (scripts/bench.sh).
-        .executableTarget(name: "sdetkit-bench", dependencies: ["SdetkitCore", "SdetkitStore"]),
+        .executableTarget(name: "sdetkit-bench", dependencies: ["SdetkitAudit", "SdetkitCore", "SdetkitStore"]),
 
         .testTarget(name: "SdetkitCoreTests", dependencies: ["SdetkitCore"]),
         .testTarget(name: "SdetkitConfigTests", dependencies: ["SdetkitConfig"]),

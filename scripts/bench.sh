@@ -53,7 +53,7 @@ small="$work/small"; new_repo "$small"; (cd "$small" && "$sk" agent init >/dev/n
 cd "$small"
 bench "sdetkit agent --help" 30 "$sk agent --help"
 bench "agent run (one fs.write action, durable)" 30 "$sk agent run 'action fs.write {\"path\":\".sdetkit/agent/workdir/b.txt\",\"content\":\"x\"}'"
-# One shell.run of /bin/true, with and without the Landlock sandbox (the launcher re-executes sdetkit).
+# One shell.run of /bin/true, with and without the Landlock sandbox (launched through sdetkit-sandbox).
 for mode_ in landlock off; do
   sb="$work/shell-$mode_"; new_repo "$sb"; (cd "$sb" && "$sk" agent init >/dev/null)
   printf 'version: 1\nsafety:\n  shell_allowlist: ["true"]\n  sandbox: %s\n' "$mode_" > "$sb/.sdetkit/agent/config.yaml"
@@ -126,10 +126,22 @@ if [ "$mode" = full ]; then
   hyperfine -N --warmup 1 --runs 3 --export-json "$work/h.json" "$sk agent audit --output $work/audit.json" >/dev/null 2>&1
   ms=$(median "$work/h.json")
   printf '%-58s %10s ms  (%s MB/s over %s MB)\n' "agent audit @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")" "$mb"
+  # git grep with the audit's own pre-filter keywords (`sdetkit-bench audit-keywords`: every keyword a line must
+  # contain before a secret rule's regex runs), as the issue asks, as one -E alternation; and the 8-keyword
+  # pattern of earlier sessions. (`git grep -F -f` with the same 171 keywords is far slower, ~500 s once on
+  # the 2-core VM, so it is not run here.)
+  "$bin/sdetkit-bench" audit-keywords > "$work/keywords.txt"
+  # One line, the keywords escaped for ERE and joined by |: the same as one -E pattern, without shell quoting.
+  python3 -c 'import re,sys; print("|".join(re.sub(r"([][.^$*+?(){}|\\])", r"\\\1", w) for w in open(sys.argv[1]).read().split("\n") if w))' \
+    "$work/keywords.txt" > "$work/keywords.ere"
+  nkw=$(wc -l < "$work/keywords.txt")
+  hyperfine --warmup 1 --runs 3 --export-json "$work/h.json" "git grep -c -i -E -f $work/keywords.ere -- ." >/dev/null 2>&1 || true
+  ms=$(median "$work/h.json")
+  printf '%-58s %10s ms  (%s MB/s)\n' "git grep -c -i -E (audit's $nkw keywords) @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")"
   hyperfine --warmup 1 --runs 3 --export-json "$work/h.json" \
     "git grep -c -i -E 'AKIA|ghp_|xox[bpar]-|sk_live_|PRIVATE KEY|password|secret|token' -- ." >/dev/null 2>&1 || true
   ms=$(median "$work/h.json")
-  printf '%-58s %10s ms  (%s MB/s)\n' "git grep -c (same keywords) @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")"
+  printf '%-58s %10s ms  (%s MB/s)\n' "git grep -c -i -E (8 keywords, earlier sessions) @ 100k files" "$ms" "$(python3 -c "print(int($mb/($ms/1000)))")"
 fi
 
 if [ "$mode" = full ]; then

@@ -21,6 +21,15 @@ public enum AuditCatalogue {
         Set(AuditProfile.allCases.flatMap { rules(for: $0).map(\.id) }).sorted()
     }
 
+    /// Every keyword of the content scan's pre-filter (secret rules, conflict markers, allow markers), sorted and
+    /// without repeats: what a line must contain before any rule's regex runs. `scripts/bench.sh` gives the same
+    /// list to `git grep` for its comparison.
+    package static var prefilterKeywords: [String] {
+        var words = Set(SecretRule.all.flatMap { $0.keywords.map(\.0) })
+        words.formUnion(["<<<<<<<", ">>>>>>>"] + ScanContext.allowMarkers)
+        return words.filter { $0.utf8.count >= 2 }.sorted()
+    }
+
     static func rule(_ id: String, _ title: String, _ severity: Severity, _ description: String,
                      _ remediation: String, security: Bool = false) -> AuditRule {
         AuditRule(id: id, title: title, severity: severity, description: description, remediation: remediation,

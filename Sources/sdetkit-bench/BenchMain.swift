@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SdetkitAudit
 import SdetkitCore
 import SdetkitStore
 
@@ -8,12 +9,19 @@ import SdetkitStore
 /// (DIR must be a git work tree), spread over 30 days, with ok/failed/denied runs, template runs and
 /// varied durations. With --distinct every record is unique (one object file per run), as a worst case
 /// for `history verify`; otherwise about 300 distinct records are shared, as identical runs are.
+///
+/// `sdetkit-bench audit-keywords` — prints the audit pre-filter's keywords, one a line, for the `git grep`
+/// comparison in `scripts/bench.sh`.
 @main
 enum BenchMain {
     static func main() throws {
         let args = Array(CommandLine.arguments.dropFirst())
+        if args == ["audit-keywords"] {
+            for word in AuditCatalogue.prefilterKeywords { print(word) }
+            return
+        }
         guard args.count >= 3, args[0] == "history", let runs = Int(args[2]) else {
-            print("usage: sdetkit-bench history DIR RUNS [--distinct]")
+            print("usage: sdetkit-bench history DIR RUNS [--distinct] | sdetkit-bench audit-keywords")
             exit(2)
         }
         let distinct = args.contains("--distinct")

@@ -62,4 +62,23 @@ final class KeywordMatcherTests: XCTestCase {
         XCTAssertEqual(actual, expected)
         XCTAssertGreaterThan(actual.count, 50)
     }
+
+    /// The list `scripts/bench.sh` gives `git grep` is exactly the scan's pre-filter: each keyword alone on a
+    /// line passes the audit's own matcher, and every rule keyword the matcher uses is in the list.
+    func testThePrefilterKeywordListIsWhatTheScanMatches() {
+        let words = AuditCatalogue.prefilterKeywords
+        XCTAssertEqual(words, Array(Set(words)).sorted())
+        XCTAssertTrue(words.contains("AKIA") && words.contains("gitleaks:allow") && words.contains("<<<<<<<"))
+        let context = ScanContext(profile: .default)
+        for word in words {
+            let bytes = Array("x\n\(word)\n".utf8)
+            let mask = bytes.withUnsafeBufferPointer { context.matcher.mask(of: $0) }
+            XCTAssertNotEqual(mask, 0, "'\(word)' is listed but the pre-filter does not match it")
+        }
+        for rule in SecretRule.all {
+            for (keyword, _) in rule.keywords where keyword.utf8.count >= 2 {
+                XCTAssertTrue(words.contains(keyword), "\(rule.rule.id)'s keyword '\(keyword)' is missing from the list")
+            }
+        }
+    }
 }
