@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SdetkitCore
 import SdetkitEngine
 import SdetkitStore
@@ -48,29 +51,46 @@ public enum LegacyImport {
 
     /// Imports the `<sha256>.json` files directly in `directory` (absolute) into `ws`'s history; `shownAs`
     /// names the directory in messages. A missing directory is an error only when `required`.
+    ///
+    /// The history directory of the repository's state is opened beneath the repository root with no link
+    /// followed (a link on the way is the state error naming it); any other directory (`--from DIR`, the
+    /// user's explicit input) is opened by its path. Either way each file is opened relative to the
+    /// directory's descriptor with `O_NOFOLLOW`, and `import.lock` is taken beneath the root.
     public static func run(directory: String, shownAs: String, required: Bool, in ws: Workspace) async throws -> Report {
-        guard FileSystem.isDirectory(directory) else {
-            if !required && !FileSystem.exists(directory) { return Report(directory: shownAs) }
-            throw SdetkitError("\(shownAs) is not a directory; give the Python sdetkit history directory with --from DIR", exit: .usage)
+        let dir: Int32
+        if Path.same(directory, ws.layout.historyDir) {
+            guard let opened = try ws.store.stateRoot().openDirectoryIfPresent(StateLayout.relHistory) else {
+                if !required && !FileSystem.exists(directory) { return Report(directory: shownAs) }
+                throw SdetkitError("\(shownAs) is not a directory; give the Python sdetkit history directory with --from DIR", exit: .usage)
+            }
+            dir = opened
+        } else {
+            let opened = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard opened >= 0 else {
+                if !required && !FileSystem.exists(directory) { return Report(directory: shownAs) }
+                throw SdetkitError("\(shownAs) is not a directory; give the Python sdetkit history directory with --from DIR", exit: .usage)
+            }
+            dir = opened
         }
-        let names = LegacyHistory.recordFileNames(in: directory)
+        defer { close(dir) }
+        let names = LegacyHistory.recordFileNames(inDirectory: dir)
         if names.isEmpty { return Report(directory: shownAs) }
         try ws.store.ensureLayout()
         return try await RunCoordinator.shared(for: ws).exclusively {
             // One import at a time per history, so two importing processes never record a file twice.
-            try FileLock.withLock(ws.layout.historyDir + "/import.lock") {
-                try importLocked(names, directory: directory, shownAs: shownAs, in: ws)
-            }
+            let lock = try FileLock(root: ws.store.stateRoot(), rel: StateLayout.relHistory + "/import.lock")
+            defer { withExtendedLifetime(lock) {} }
+            return try importLocked(names, directory: dir, shownAs: shownAs, in: ws)
         }
     }
 
-    private static func importLocked(_ names: [String], directory: String, shownAs: String, in ws: Workspace) throws -> Report {
+    private static func importLocked(_ names: [String], directory: Int32, shownAs: String, in ws: Workspace) throws -> Report {
         var report = Report(directory: shownAs)
         let imported = try ws.store.importedLegacy()
         var records: [LegacyRecord] = []
         for name in names {
             let shown = Path.join(shownAs, name)
-            switch Result(catching: { () throws(LegacyRecordProblem) in try LegacyRecord.read(path: Path.join(directory, name), shownAs: shown) }) {
+            switch Result(catching: { () throws(LegacyRecordProblem) in try LegacyRecord.read(name: name, in: directory, shownAs: shown) }) {
             case .success(let record):
                 if imported.contains(record) { report.alreadyImported.append(shown) } else { records.append(record) }
             case .failure(let problem):

@@ -87,7 +87,7 @@ public enum Doctor {
             } else {
                 out.append(DoctorCheck("index", .fail, "not read: the SQLite check below failed; run 'sdetkit agent history reindex'"))
             }
-            let legacy = LegacyHistory.recordFileNames(in: layout.historyDir).count
+            let legacy = try store.legacyRecordFileNames().count
             if legacy > 0 {
                 // Not a failure: the Python records are intact where they are, only not in this history yet.
                 let pending = try store.legacyRecordsNotImported()

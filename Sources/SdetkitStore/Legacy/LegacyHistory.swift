@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SdetkitCore
 
 /// The run records the Python sdetkit 1.2.0 left in `.sdetkit/agent/history/<sha256>.json` (beside this
@@ -16,6 +19,11 @@ public enum LegacyHistory {
     /// The record file names directly in `directory`, sorted (a directory listing; no file is read).
     public static func recordFileNames(in directory: String) -> [String] {
         FileSystem.list(directory).filter(isRecordFileName).sorted()
+    }
+
+    /// The record file names directly in the directory held open as `dirFD`, sorted (no path resolved).
+    public static func recordFileNames(inDirectory dirFD: Int32) -> [String] {
+        BeneathRoot.list(dirFD).filter(isRecordFileName).sorted()
     }
 
     /// `note: …` naming how many legacy records in `directory` (as shown) are not imported, and the command.
@@ -57,10 +65,19 @@ extension HistoryStore {
         return found
     }
 
+    /// The Python sdetkit record file names directly in the history directory, listed from a descriptor opened
+    /// beneath the repository root with no link followed: empty when there is no history directory, the state
+    /// error naming the link when one is on the way (``BeneathRoot/openDirectoryIfPresent(_:)``).
+    public func legacyRecordFileNames() throws(SdetkitError) -> [String] {
+        guard let dir = try stateRoot().openDirectoryIfPresent(StateLayout.relHistory) else { return [] }
+        defer { close(dir) }
+        return LegacyHistory.recordFileNames(inDirectory: dir)
+    }
+
     /// How many Python sdetkit record files directly in the history directory are not imported. A
     /// directory listing only, unless there are such files: then the imported runs' records are read too.
     public func legacyRecordsNotImported() throws -> Int {
-        let names = LegacyHistory.recordFileNames(in: layout.historyDir)
+        let names = try legacyRecordFileNames()
         if names.isEmpty { return 0 }
         let imported = try importedLegacy()
         return names.filter { !imported.recordHashes.contains(String($0.dropLast(5))) }.count

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SdetkitCore
 
 /// Why a Python sdetkit record file cannot be imported: one line naming the file and what is wrong.
@@ -51,20 +54,52 @@ public struct LegacyRecord: Sendable, Hashable {
     let actions: [JSONValue]
     let steps: [JSONValue]
 
-    /// Reads and checks `path`; `shownAs` names the file in problems.
+    /// Reads and checks `path`; `shownAs` names the file in problems. The file is opened relative to its
+    /// directory with no link followed at its name (``read(name:in:shownAs:)``).
     public static func read(path: String, shownAs: String) throws(LegacyRecordProblem) -> LegacyRecord {
+        let dir = Glibc.open(Path.dirname(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else {
+            let e = SdetkitError.io("cannot open", path: Path.dirname(path), errno: errno)
+            throw LegacyRecordProblem(file: shownAs, kind: .malformed, detail: "cannot be read: \(e.message)")
+        }
+        defer { close(dir) }
+        return try read(name: Path.basename(path), in: dir, shownAs: shownAs)
+    }
+
+    /// Reads and checks the file `name` in the directory held open as `dirFD`: `openat(O_NOFOLLOW)` relative
+    /// to it, so a link at `name` is never followed (it is named as a link, not a record file); `shownAs`
+    /// names the file in problems.
+    public static func read(name: String, in dirFD: Int32, shownAs: String) throws(LegacyRecordProblem) -> LegacyRecord {
         func malformed(_ detail: String) -> LegacyRecordProblem { LegacyRecordProblem(file: shownAs, kind: .malformed, detail: detail) }
-        if FileSystem.isSymlink(path) { throw malformed("is a symbolic link, not a record file") }
-        guard FileSystem.isRegularFile(path) else { throw malformed("is not a regular file") }
-        if let size = FileSystem.fileSize(path), size > Int64(maxBytes) {
-            throw malformed("is \(size) bytes, larger than a Python sdetkit record can be (\(maxBytes) bytes)")
+        func cannotRead(_ code: Int32) -> LegacyRecordProblem {
+            malformed("cannot be read: \(SdetkitError.io("cannot open", path: shownAs, errno: code).message)")
+        }
+        if let st = BeneathRoot.statEntry(name, in: dirFD) {
+            if (st.st_mode & S_IFMT) == S_IFLNK { throw malformed("is a symbolic link, not a record file") }
+            guard (st.st_mode & S_IFMT) == S_IFREG else { throw malformed("is not a regular file") }
+        } else {
+            throw malformed("is not a regular file")
+        }
+        // O_NONBLOCK: something swapped in after the check (a FIFO) never blocks the open; O_NOFOLLOW: nor is a link followed.
+        let fd = openat(dirFD, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = errno
+            if e == ELOOP { throw malformed("is a symbolic link, not a record file") }
+            throw cannotRead(e)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw cannotRead(errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw malformed("is not a regular file") }
+        if Int64(st.st_size) > Int64(maxBytes) {
+            throw malformed("is \(st.st_size) bytes, larger than a Python sdetkit record can be (\(maxBytes) bytes)")
         }
         let bytes: [UInt8]
-        switch Result(catching: { () throws(SdetkitError) in try FileSystem.readBytes(path) }) {
+        switch Result(catching: { () throws(SdetkitError) in try FileSystem.readAll(fd: fd, path: shownAs) }) {
         case .success(let b): bytes = b
         case .failure(let e): throw malformed("cannot be read: \(e.message)")
         }
-        return try parse(bytes: bytes, fileName: Path.basename(path), shownAs: shownAs)
+        return try parse(bytes: bytes, fileName: name, shownAs: shownAs)
     }
 
     /// Checks the bytes of a record file named `fileName` (`<64 hex>.json`).
