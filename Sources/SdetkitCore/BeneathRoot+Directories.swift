@@ -69,14 +69,7 @@ extension BeneathRoot {
         let copy = openat(dirFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard copy >= 0, let d = fdopendir(copy) else { return [] }
         defer { closedir(d) }
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
+        return FileSystem.names(in: d)
     }
 
     /// `fstatat(dirFD, name)` without following a link at `name`; nil when there is nothing there.

@@ -200,6 +200,11 @@ public enum FileSystem {
     public static func list(_ dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
+        return names(in: d)
+    }
+
+    /// The names an open directory stream holds (not `.`/`..`), unsorted.
+    static func names(in d: OpaquePointer) -> [String] {
         var out: [String] = []
         while let e = readdir(d) {
             let name = withUnsafePointer(to: e.pointee.d_name) {

@@ -10,30 +10,50 @@ import SdetkitCore
 /// state directory swapped for a link after the early check is refused, naming it (issue #12 item 2). The link
 /// points at a healthy copy holding a valid config: a read by path would succeed.
 final class ConfigRaceTests: XCTestCase {
-    func testTheConfigIsNeverReadThroughASwappedInLink() throws {
+    /// A repository whose `.sdetkit/agent/config.yaml` holds `config`, and an empty directory outside it.
+    func makeRepo(config: String) throws -> (layout: StateLayout, outside: String) {
         let repo = try makeTempDir()
         let outside = try makeTempDir()
-        defer {
+        addTeardownBlock {
             FileSystem.removeTree(repo)
             FileSystem.removeTree(outside)
         }
         let layout = StateLayout(repoRoot: repo)
         try FileSystem.createDirectories(layout.agentDir)
-        try FileSystem.writeAtomically("version: 1\nbudgets:\n  max_steps: 7\n", to: layout.configPath)
-        XCTAssertEqual(try ConfigLoader.load(layout: layout).config.budgets.maxSteps, 7)
-        for (n, rel) in [StateLayout.relState, StateLayout.relAgent, StateLayout.relConfig].enumerated() {
+        try FileSystem.writeAtomically(config, to: layout.configPath)
+        return (layout, outside)
+    }
+
+    /// For each state entry in `rels`: after the early link check has passed, moves it outside and puts a link
+    /// to it in its place, calls `body(rel, target)`, then puts it back.
+    func withEachEntrySwappedForALink(_ rels: [String], _ layout: StateLayout, outside: String,
+                                      _ body: (String, String) throws -> Void) throws {
+        for (n, rel) in rels.enumerated() {
             try layout.checkNoStateLinks()  // passes
             let target = outside + "/\(n)"
-            XCTAssertEqual(rename(repo + "/" + rel, target), 0)
-            XCTAssertEqual(symlink(target, repo + "/" + rel), 0)
+            XCTAssertEqual(rename(layout.repoRoot + "/" + rel, target), 0)
+            XCTAssertEqual(symlink(target, layout.repoRoot + "/" + rel), 0)
+            try body(rel, target)
+            XCTAssertEqual(unlink(layout.repoRoot + "/" + rel), 0)
+            XCTAssertEqual(rename(target, layout.repoRoot + "/" + rel), 0)
+        }
+    }
+
+    func assertNamesTheLink(_ rel: String, _ error: Error) {
+        let message = (error as? UserFacingError)?.message ?? "\(error)"
+        XCTAssertTrue(message.contains("'\(rel)' is a symbolic link") && message.contains("never follows links"), message)
+    }
+
+    func testTheConfigIsNeverReadThroughASwappedInLink() throws {
+        let (layout, outside) = try makeRepo(config: "version: 1\nbudgets:\n  max_steps: 7\n")
+        XCTAssertEqual(try ConfigLoader.load(layout: layout).config.budgets.maxSteps, 7)
+        try withEachEntrySwappedForALink([StateLayout.relState, StateLayout.relAgent, StateLayout.relConfig], layout,
+                                         outside: outside) { rel, _ in
             XCTAssertEqual(try ConfigLoader.load(path: layout.configPath).config.budgets.maxSteps, 7, "a read by path follows it")
             XCTAssertThrowsError(try ConfigLoader.load(layout: layout)) { error in
-                let message = (error as? UserFacingError)?.message ?? "\(error)"
-                XCTAssertTrue(message.contains("'\(rel)' is a symbolic link") && message.contains("never follows links"), message)
+                assertNamesTheLink(rel, error)
                 XCTAssertEqual((error as? UserFacingError)?.exitStatus, .usage)
             }
-            XCTAssertEqual(unlink(repo + "/" + rel), 0)
-            XCTAssertEqual(rename(target, repo + "/" + rel), 0)
         }
         // Missing: the defaults, as by path.
         FileSystem.remove(layout.configPath)
@@ -47,29 +67,12 @@ extension ConfigRaceTests {
     /// `config migrate` reads, backs up and rewrites the configuration relative to `.sdetkit/agent` opened beneath
     /// the root: swapped for a link to a copy after the check, nothing in the copy is read or written.
     func testMigrateNeverGoesThroughASwappedInLink() throws {
-        let repo = try makeTempDir()
-        let outside = try makeTempDir()
-        defer {
-            FileSystem.removeTree(repo)
-            FileSystem.removeTree(outside)
-        }
-        let layout = StateLayout(repoRoot: repo)
-        try FileSystem.createDirectories(layout.agentDir)
         let legacy = "budgets:\n  max_steps: 7\n"
-        try FileSystem.writeAtomically(legacy, to: layout.configPath)
-        for (n, rel) in [StateLayout.relAgent, StateLayout.relConfig].enumerated() {
-            try layout.checkNoStateLinks()  // passes
-            let target = outside + "/\(n)"
-            XCTAssertEqual(rename(repo + "/" + rel, target), 0)
-            XCTAssertEqual(symlink(target, repo + "/" + rel), 0)
+        let (layout, outside) = try makeRepo(config: legacy)
+        try withEachEntrySwappedForALink([StateLayout.relAgent, StateLayout.relConfig], layout, outside: outside) { rel, target in
             let before = FileSystem.list(outside).sorted() + FileSystem.list(target).sorted()
-            XCTAssertThrowsError(try ConfigMigrator.migrate(layout: layout)) { error in
-                let message = (error as? UserFacingError)?.message ?? "\(error)"
-                XCTAssertTrue(message.contains("'\(rel)' is a symbolic link") && message.contains("never follows links"), message)
-            }
+            XCTAssertThrowsError(try ConfigMigrator.migrate(layout: layout)) { assertNamesTheLink(rel, $0) }
             XCTAssertEqual(FileSystem.list(outside).sorted() + FileSystem.list(target).sorted(), before, "\(rel): written through the link")
-            XCTAssertEqual(unlink(repo + "/" + rel), 0)
-            XCTAssertEqual(rename(target, repo + "/" + rel), 0)
         }
         let result = try ConfigMigrator.migrate(layout: layout)
         XCTAssertTrue(result.migrated)
