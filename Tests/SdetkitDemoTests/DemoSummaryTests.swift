@@ -9,17 +9,6 @@ import SdetkitEngine
 /// The demo's summary.md gives totals by severity and by rule, and a top list taken across files rather than
 /// the first five findings (issue #11 item 6).
 final class DemoSummaryTests: XCTestCase {
-    func shell(_ command: String, in dir: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, command)
-    }
-
     /// A committed repository: one file with six GitHub tokens (critical), one with a Slack webhook, one with
     /// a conflict marker, plus the repository-level governance findings.
     func makeRepo() throws -> String {

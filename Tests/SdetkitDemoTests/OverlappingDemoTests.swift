@@ -8,17 +8,6 @@ import SdetkitEngine
 /// Preparing runs side by side must not change anything: same runs, same artifacts, same audit log, same
 /// ledger as running them one after another — also when a repository template breaks the overlap.
 final class OverlappingDemoTests: XCTestCase {
-    func shell(_ command: String, in dir: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, command)
-    }
-
     /// A committed repository with a finding or two and, optionally, a repository template that overrides a
     /// scenario template with a shared action (fs.write), which splits the overlapping runs in two groups.
     func makeRepo(overrideTemplate: Bool) throws -> String {

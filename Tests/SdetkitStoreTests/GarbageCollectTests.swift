@@ -7,7 +7,7 @@ import XCTest
 /// Crash-safe history (issue #12 item 3): an object no ledger entry references is garbage an interrupted run
 /// left, not an integrity failure; `collectGarbage` removes it and stale temp files, never anything a live
 /// writer or a running run still needs, and never evidence of an edited ledger.
-final class GarbageCollectTests: XCTestCase {
+final class GarbageCollectTests: XCTestCase, StoreFixture {
     var root = ""
     var store: HistoryStore!
     var layout: StateLayout { store.layout }
@@ -17,20 +17,6 @@ final class GarbageCollectTests: XCTestCase {
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
-
-    func record(_ task: String) -> RunRecord {
-        RunRecord(kind: "agent.run", task: task, planner: "none", steps: [], actions: [], status: .ok, configDigest: "cfg",
-                  repo: RepoState(head: "abc", branch: "main", dirty: false), provider: "none")
-    }
-
-    func observation(_ i: Int = 0) -> RunObservation {
-        RunObservation(capturedAt: RunClock.rfc3339(epochSeconds: 1_700_000_000 + Int64(i)), durationMs: 1, tool: "t", host: nil)
-    }
-
-    @discardableResult
-    func appendSome(_ n: Int) throws -> [LedgerEntry] {
-        try (0..<n).map { try store.append(record: record("task \($0)"), observation: observation($0)) }
-    }
 
     /// What `append` leaves when killed after storing the record and before appending its ledger line.
     @discardableResult

@@ -4,7 +4,7 @@ import XCTest
 
 /// Packed records: moved out of loose files without losing a record, readable, and every kind of tampering
 /// with a pack is still detected by verify.
-final class PackTests: XCTestCase {
+final class PackTests: XCTestCase, StoreFixture {
     var root = ""
     var store: HistoryStore!
 
@@ -13,20 +13,6 @@ final class PackTests: XCTestCase {
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
-
-    func record(_ task: String) -> RunRecord {
-        RunRecord(kind: "agent.run", task: task, planner: "none", steps: [], actions: [], status: .ok, configDigest: "cfg",
-                  repo: RepoState(head: "abc", branch: "main", dirty: false), provider: "none")
-    }
-
-    func observation(_ i: Int = 0) -> RunObservation {
-        RunObservation(capturedAt: RunClock.rfc3339(epochSeconds: 1_700_000_000 + Int64(i)), durationMs: 1, tool: "t", host: nil)
-    }
-
-    @discardableResult
-    func appendSome(_ n: Int) throws -> [LedgerEntry] {
-        try (0..<n).map { try store.append(record: record("task \($0)"), observation: observation($0)) }
-    }
 
     func kinds() throws -> Set<String> { Set(try store.verify().problems.map(\.kind)) }
 
