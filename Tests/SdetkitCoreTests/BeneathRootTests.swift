@@ -14,17 +14,9 @@ final class BeneathRootTests: XCTestCase {
     var outside = ""
 
     override func setUpWithError() throws {
-        let tag = UInt32.random(in: 0...UInt32.max)
-        repo = "/tmp/sdetkit-beneath-\(tag)"
-        outside = "/tmp/sdetkit-beneath-out-\(tag)"
+        (repo, outside) = try makeRepoAndOutside("beneath")
         try FileSystem.createDirectories(repo + "/a/b/c")
-        try FileSystem.createDirectories(outside)
         try FileSystem.writeAtomically("inside\n", to: repo + "/a/b/c/file")
-    }
-
-    override func tearDown() {
-        FileSystem.removeTree(repo)
-        FileSystem.removeTree(outside)
     }
 
     /// Both ways of resolving: openat2 (this kernel has it) and the component walk old kernels get.

@@ -14,16 +14,7 @@ final class StateDirectoryRaceTests: XCTestCase {
     var outside = ""
 
     override func setUpWithError() throws {
-        let tag = UInt32.random(in: 0...UInt32.max)
-        repo = "/tmp/sdetkit-statedir-\(tag)"
-        outside = "/tmp/sdetkit-statedir-out-\(tag)"
-        try FileSystem.createDirectories(repo)
-        try FileSystem.createDirectories(outside)
-    }
-
-    override func tearDown() {
-        FileSystem.removeTree(repo)
-        FileSystem.removeTree(outside)
+        (repo, outside) = try makeRepoAndOutside("statedir")
     }
 
     func tree(_ dir: String) -> [String] {
